@@ -1,0 +1,82 @@
+"""Core results as the JSON shapes the command line promises (a contract: keep keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.models import (
+    Candidate,
+    Cost,
+    ReasonKind,
+    SearchResult,
+    WatchChange,
+    WatchlistView,
+)
+
+
+def cost_json(cost: Cost) -> dict[str, Any]:
+    return {
+        "requests": cost.requests,
+        "posts_read": cost.posts_read,
+        "users_read": cost.users_read,
+        "usd": round(cost.usd, 4),
+    }
+
+
+def candidate_json(c: Candidate) -> dict[str, Any]:
+    return {
+        "username": c.user.username,
+        "name": c.user.name,
+        "followers": c.user.followers,
+        "tier": c.tier.value if c.tier else None,
+        "engagement_rate": round(c.engagement_rate, 6),
+        "relevance": round(c.relevance, 4),
+        "suspicion": round(c.suspicion, 4),
+        "score": round(c.score, 2),
+        "reasons": [r.text for r in c.reasons],
+        "url": c.user.profile_url,
+        # Additions to the contract: which reasons are suspicion signals, and the sample size.
+        "suspicion_reasons": [r.text for r in c.reasons if r.kind is ReasonKind.SUSPICION],
+        "sampled_posts": c.sampled_posts,
+    }
+
+
+def search_json(result: SearchResult) -> dict[str, Any]:
+    return {
+        "niche": result.niche,
+        "query": result.query,
+        "source": result.source,
+        "results": [candidate_json(c) for c in result.results],
+        "cost": cost_json(result.cost),
+        "from_cache": result.from_cache,
+        "pages_read": result.pages_read,
+        "stopped_early": result.stopped_early,
+        "budget_left_usd": result.budget_left_usd,
+    }
+
+
+def watch_change_json(change: WatchChange) -> dict[str, Any]:
+    return {
+        "added": list(change.added),
+        "removed": list(change.removed),
+        "already": list(change.already),
+        "not_found": list(change.not_found),
+        "cost": cost_json(change.cost),
+    }
+
+
+def watchlist_json(view: WatchlistView) -> dict[str, Any]:
+    return {
+        "channel": view.scope.channel,
+        "accounts": [
+            {
+                "username": e.username,
+                "name": e.name,
+                "followers": e.followers,
+                "tier": e.tier.value if e.tier else None,
+                "added_at": e.added_at.isoformat() if e.added_at else None,
+                "url": f"https://x.com/{e.username}",
+            }
+            for e in view.entries
+        ],
+    }

@@ -1,0 +1,162 @@
+"""Plain-text rendering of core replies for the terminal."""
+
+from __future__ import annotations
+
+from core.commands import COMMANDS, command_spec
+from core.models import (
+    Candidate,
+    Cost,
+    Digest,
+    DigestSubscriptionsView,
+    HelpView,
+    ReasonKind,
+    SearchResult,
+    WatchChange,
+    WatchlistView,
+)
+from core.tiers import format_count
+
+SAMPLE_BANNER = "[SAMPLE DATA: bundled offline sample, not live X results. Set X_BEARER_TOKEN.]"
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def cost_line(
+    cost: Cost,
+    *,
+    from_cache: bool = False,
+    budget_left: float | None = None,
+    sample: bool = False,
+) -> str:
+    label = "What this would cost on X" if sample else "Cost"
+    text = (
+        f"{label}: {cost.requests} request(s), {cost.posts_read} posts read, "
+        f"{cost.users_read} users read, ≈ ${cost.usd:,.2f}"
+    )
+    if from_cache:
+        text += " (served from today's cache)"
+    if budget_left is not None:
+        text += f"; monthly budget left ${budget_left:,.2f}"
+    return text
+
+
+def candidate_lines(rank: int, c: Candidate) -> list[str]:
+    tier = c.tier.value if c.tier else "-"
+    head = (
+        f"{rank:>2}. @{c.user.username} ({c.user.name}): {format_count(c.user.followers)} "
+        f"followers, {tier}, engagement {c.engagement_rate:.2%}, relevance {c.relevance:.2f}, "
+        f"suspicion {c.suspicion:.2f}, score {c.score:.1f}"
+    )
+    lines = [head]
+    strengths = [r.text for r in c.reasons if r.kind is ReasonKind.STRENGTH]
+    flags = [r.text for r in c.reasons if r.kind is ReasonKind.SUSPICION]
+    if strengths:
+        lines.append("    why: " + "; ".join(strengths))
+    if flags:
+        lines.append("    check: " + "; ".join(flags))
+    lines.append(f"    {c.user.profile_url}")
+    return lines
+
+
+def render_search(result: SearchResult) -> str:
+    lines: list[str] = []
+    if result.source == "sample":
+        lines.append(SAMPLE_BANNER)
+    lines.append(f'Influencers for "{result.niche}": {len(result.results)} found')
+    if not result.results:
+        lines.append("  Nobody in range posted on this niche in the last 7 days. Try another tier")
+        lines.append("  (tier:nano, tier:any) or a broader niche.")
+    for i, c in enumerate(result.results, 1):
+        lines.extend(candidate_lines(i, c))
+    if result.stopped_early:
+        lines.append(f"Note: {result.stopped_early}.")
+    lines.append(f"Query: {result.query}")
+    lines.append(
+        cost_line(
+            result.cost,
+            from_cache=result.from_cache,
+            budget_left=result.budget_left_usd,
+            sample=result.source == "sample",
+        )
+    )
+    return "\n".join(lines)
+
+
+def render_watch_change(change: WatchChange) -> str:
+    parts = []
+    if change.added:
+        parts.append("Now tracking " + ", ".join(f"@{h}" for h in change.added) + ".")
+    if change.already:
+        parts.append("Already tracked: " + ", ".join(f"@{h}" for h in change.already) + ".")
+    if change.removed:
+        parts.append("Stopped tracking " + ", ".join(f"@{h}" for h in change.removed) + ".")
+    if change.not_found:
+        verb = "Not on this watchlist" if change.removed or not change.added else "Not found on X"
+        parts.append(f"{verb}: " + ", ".join(f"@{h}" for h in change.not_found) + ".")
+    if change.cost.requests:
+        parts.append(cost_line(change.cost))
+    return "\n".join(parts) or "Nothing changed."
+
+
+def render_watchlist(view: WatchlistView) -> str:
+    if not view.entries:
+        return "The watchlist is empty. Add accounts with /watchlist add @handle."
+    lines = [f"Watchlist ({len(view.entries)} accounts):"]
+    for e in view.entries:
+        followers = format_count(e.followers) if e.followers is not None else "?"
+        tier = e.tier.value if e.tier else "-"
+        lines.append(f"  @{e.username} ({e.name}): {followers} followers, {tier}")
+    return "\n".join(lines)
+
+
+def render_subscriptions(view: DigestSubscriptionsView) -> str:
+    lines = [view.message] if view.message else []
+    if not view.subscriptions:
+        lines.append("No weekly digests in this channel. Try /digest subscribe fitness.")
+    for s in view.subscriptions:
+        paused = " (paused)" if s.paused else ""
+        day = WEEKDAY_NAMES[s.weekday]
+        lines.append(f"  {s.niche}: {day}s at {s.at:%H:%M} {s.tz}{paused}")
+    return "\n".join(lines)
+
+
+def render_digest(digest: Digest) -> str:
+    lines = [SAMPLE_BANNER] if digest.source == "sample" else []
+    title = "Digest preview" if digest.preview else "Weekly digest"
+    lines.append(f'{title}: new micro influencers in "{digest.niche}"')
+    if not digest.candidates:
+        lines.append("  Nothing new this week.")
+    for i, c in enumerate(digest.candidates, 1):
+        lines.extend(candidate_lines(i, c))
+    lines.append(cost_line(digest.cost, sample=digest.source == "sample"))
+    return "\n".join(lines)
+
+
+def render_help(view: HelpView) -> str:
+    specs = [command_spec(view.topic)] if view.topic else list(COMMANDS)
+    lines = []
+    for spec in specs:
+        lines.append(f"{spec.usage}\n    {spec.summary}")
+        for opt in spec.options:
+            default = f" (default {opt.default})" if opt.default else ""
+            lines.append(f"    {opt.name}: {opt.help}{default}")
+        for ex in spec.examples:
+            lines.append(f"    e.g. {ex}")
+    return "\n".join(lines)
+
+
+def render(reply: object) -> str:
+    """Any core reply as text."""
+    match reply:
+        case SearchResult():
+            return render_search(reply)
+        case WatchChange():
+            return render_watch_change(reply)
+        case WatchlistView():
+            return render_watchlist(reply)
+        case DigestSubscriptionsView():
+            return render_subscriptions(reply)
+        case Digest():
+            return render_digest(reply)
+        case HelpView():
+            return render_help(reply)
+    raise TypeError(f"cannot render {type(reply).__name__}")

@@ -1,0 +1,112 @@
+"""Settings from the environment and `.env` (every one is listed in `.env.example`).
+
+Nothing here is read at import time: `Settings()` is built by the command line and
+passed down, so tests and several bot instances can each have their own.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.costs import Prices
+from core.errors import BadInput
+from core.scoring import ScoringWeights
+from core.tiers import TierBoundaries
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Storage
+    database_url: str = "sqlite:///influencer-bot.db"
+
+    # X API
+    x_bearer_token: SecretStr | None = None
+    x_api_base_url: str = "https://api.x.com"
+    x_source: str = Field("auto", pattern="^(auto|x-api|sample)$")
+    x_monthly_budget_usd: float | None = Field(25.0, ge=0)
+    x_price_per_post_usd: float = Field(0.005, ge=0)
+    x_price_per_user_usd: float = Field(0.010, ge=0)
+    x_search_max_pages: int = Field(3, ge=1, le=10)
+    x_search_page_size: int = Field(100, ge=10, le=100)
+    x_timeout_seconds: float = Field(15.0, gt=0)
+    x_max_retries: int = Field(3, ge=0, le=10)
+    x_max_rate_limit_wait_seconds: float = Field(60.0, ge=0)
+
+    # Tiers and scoring
+    tier_boundaries: str = "nano=1000,micro=10000,mid=50000,macro=500000,mega=1000000"
+    tier_hysteresis: float = Field(0.02, ge=0, lt=0.5)
+    scoring_weights: str = "engagement=0.45,relevance=0.35,authenticity=0.20,suspicion_penalty=0.6"
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_base_url: str = "https://slack.com/api/"
+    port: int = Field(3000, ge=0, le=65535)
+
+    # Discord
+    discord_bot_token: SecretStr | None = None
+    discord_guild_id: int | None = None
+    discord_api_base_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+    discord_shard_count: int | None = Field(None, ge=1)
+
+    # Scheduled work
+    scheduler_enabled: bool = True
+    watchlist_refresh_hours: float = Field(6.0, gt=0)
+    outbox_max_attempts: int = Field(8, ge=1)
+
+    log_level: str = "INFO"
+
+    @field_validator("x_monthly_budget_usd", mode="before")
+    @classmethod
+    def _budget_none(cls, value: object) -> object:
+        # An empty value or "none" in .env means "no budget", not a parse error.
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "unlimited"):
+            return None
+        return value
+
+    @field_validator("tier_boundaries")
+    @classmethod
+    def _tiers_valid(cls, value: str) -> str:
+        try:
+            TierBoundaries.parse(value)
+        except BadInput as err:
+            raise ValueError(str(err)) from None
+        return value
+
+    @field_validator("scoring_weights")
+    @classmethod
+    def _weights_valid(cls, value: str) -> str:
+        try:
+            ScoringWeights.parse(value)
+        except BadInput as err:
+            raise ValueError(str(err)) from None
+        return value
+
+    @property
+    def tiers(self) -> TierBoundaries:
+        return TierBoundaries.parse(self.tier_boundaries)
+
+    @property
+    def weights(self) -> ScoringWeights:
+        return ScoringWeights.parse(self.scoring_weights)
+
+    @property
+    def prices(self) -> Prices:
+        return Prices(self.x_price_per_post_usd, self.x_price_per_user_usd)
+
+    @property
+    def uses_sample(self) -> bool:
+        """No bearer token (or X_SOURCE=sample): the bundled sample answers."""
+        if self.x_source == "sample":
+            return True
+        return self.x_source == "auto" and not (
+            self.x_bearer_token and self.x_bearer_token.get_secret_value()
+        )

@@ -1,0 +1,104 @@
+"""The Scout: one entry point that every adapter calls with a parsed command.
+
+Adapters parse (`core.commands.parse_command`), call `Scout.handle`, and render the
+reply type they get back; they hold no logic of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from typing import Protocol
+
+from core.commands import (
+    Command,
+    DigestAction,
+    DigestCommand,
+    FindInfluencers,
+    HelpCommand,
+    WatchAction,
+    WatchlistCommand,
+    command_spec,
+)
+from core.costs import CostMeter
+from core.discovery import Discovery
+from core.errors import ScoutError
+from core.models import (
+    Digest,
+    DigestSubscriptionsView,
+    HelpView,
+    Scope,
+    SearchRequest,
+    SearchResult,
+    WatchChange,
+    WatchlistView,
+)
+from core.watchlist import Watchlists
+
+Reply = SearchResult | WatchChange | WatchlistView | DigestSubscriptionsView | Digest | HelpView
+
+
+class DigestUseCases(Protocol):
+    """The `/digest` use cases (implemented in `core.digests`)."""
+
+    async def subscribe(
+        self, scope: Scope, niche: str, weekday: int, at: time, tz: str
+    ) -> DigestSubscriptionsView: ...
+
+    async def unsubscribe(self, scope: Scope, niche: str) -> DigestSubscriptionsView: ...
+
+    async def subscriptions(self, scope: Scope) -> DigestSubscriptionsView: ...
+
+    async def preview(self, scope: Scope, niche: str) -> Digest: ...
+
+
+@dataclass
+class Scout:
+    """Holds the use cases; `handle` dispatches a parsed command to one of them."""
+
+    discovery: Discovery
+    watchlists: Watchlists
+    meter: CostMeter
+    digests: DigestUseCases | None = None
+
+    @property
+    def source(self) -> str:
+        """`"x-api"` or `"sample"`."""
+        return self.discovery.source_name
+
+    async def find(self, request: SearchRequest) -> SearchResult:
+        return await self.discovery.search(request)
+
+    async def handle(self, command: Command, scope: Scope) -> Reply:
+        match command:
+            case FindInfluencers(request=request):
+                return await self.discovery.search(request)
+            case WatchlistCommand(action=WatchAction.ADD, handles=handles):
+                return await self.watchlists.add(scope, handles)
+            case WatchlistCommand(action=WatchAction.REMOVE, handles=handles):
+                return await self.watchlists.remove(scope, handles)
+            case WatchlistCommand():
+                return await self.watchlists.view(scope)
+            case DigestCommand():
+                return await self._digest(command, scope)
+            case HelpCommand(topic=topic):
+                if topic:
+                    command_spec(topic)  # unknown topic -> BadInput
+                return HelpView(topic)
+        raise AssertionError(command)  # pragma: no cover - Command is a closed union
+
+    async def _digest(self, command: DigestCommand, scope: Scope) -> Reply:
+        if self.digests is None:
+            raise ScoutError("Weekly digests are not enabled on this bot.")
+        match command.action:
+            case DigestAction.SUBSCRIBE:
+                return await self.digests.subscribe(
+                    scope, command.niche, command.weekday, command.at, command.tz
+                )
+            case DigestAction.UNSUBSCRIBE:
+                return await self.digests.unsubscribe(scope, command.niche)
+            case DigestAction.PREVIEW:
+                return await self.digests.preview(scope, command.niche)
+            case DigestAction.LIST:
+                return await self.digests.subscriptions(scope)
+        raise AssertionError(command.action)  # pragma: no cover

@@ -1,0 +1,286 @@
+"""Domain data: X accounts and posts as the core sees them, and what a search returns."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+
+class Tier(enum.StrEnum):
+    """Influencer tiers by follower count (boundaries live in `core.tiers.TierBoundaries`)."""
+
+    NANO = "nano"
+    MICRO = "micro"
+    MID = "mid"
+    MACRO = "macro"
+    MEGA = "mega"
+
+
+@dataclass(frozen=True, slots=True)
+class XUser:
+    """An X account from a v2 user object (either field-name revision)."""
+
+    id: str
+    username: str
+    name: str
+    followers: int
+    following: int
+    post_count: int
+    listed_count: int = 0
+    like_count: int = 0
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    created_at: datetime | None = None
+    verified: bool = False
+    protected: bool = False
+    default_avatar: bool = False
+    profile_image_url: str = ""
+
+    @property
+    def profile_url(self) -> str:
+        return f"https://x.com/{self.username}"
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A post from recent search with its public metrics."""
+
+    id: str
+    author_id: str
+    text: str
+    created_at: datetime | None = None
+    lang: str = ""
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+
+    @property
+    def interactions(self) -> int:
+        return self.likes + self.reposts + self.replies + self.quotes
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """What the `x-rate-limit-*` headers said on the last response of an endpoint."""
+
+    limit: int
+    remaining: int
+    reset_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of `GET /2/tweets/search/recent` with `expansions=author_id`."""
+
+    posts: tuple[Post, ...]
+    users: tuple[XUser, ...]
+    next_token: str | None = None
+    rate_limit: RateLimit | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsersPage:
+    """A user lookup answer: the users found and the ids/handles X reported missing."""
+
+    users: tuple[XUser, ...]
+    missing: tuple[str, ...] = ()
+    rate_limit: RateLimit | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowersPage:
+    """One page of `GET /2/users/:id/followers`."""
+
+    users: tuple[XUser, ...]
+    next_token: str | None = None
+    rate_limit: RateLimit | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """What a piece of work cost in X API terms."""
+
+    requests: int = 0
+    posts_read: int = 0
+    users_read: int = 0
+    usd: float = 0.0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            self.requests + other.requests,
+            self.posts_read + other.posts_read,
+            self.users_read + other.users_read,
+            round(self.usd + other.usd, 6),
+        )
+
+
+class ReasonKind(enum.StrEnum):
+    """Whether a reason speaks for a candidate or is a suspicion signal."""
+
+    STRENGTH = "strength"
+    SUSPICION = "suspicion"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    kind: ReasonKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A ranked account with the numbers and reasons behind its place."""
+
+    user: XUser
+    tier: Tier | None
+    engagement_rate: float
+    relevance: float
+    suspicion: float
+    score: float
+    reasons: tuple[Reason, ...]
+    sampled_posts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A niche search as typed by a user (validated by `core.commands`)."""
+
+    niche: str
+    tier: Tier | None = Tier.MICRO
+    min_followers: int | None = None
+    max_followers: int | None = None
+    lang: str = "en"
+    limit: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """What a niche search found, what it cost, and whether it stopped early and why."""
+
+    niche: str
+    query: str
+    source: str
+    results: tuple[Candidate, ...]
+    cost: Cost
+    pages_read: int = 0
+    from_cache: bool = False
+    stopped_early: str | None = None
+    budget_left_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where a command came from: platform, workspace/guild and channel."""
+
+    platform: str
+    workspace: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEntry:
+    """A tracked account on a channel's watchlist."""
+
+    user_id: str
+    username: str
+    name: str = ""
+    followers: int | None = None
+    tier: Tier | None = None
+    added_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchChange:
+    """What a watchlist add/remove did, handle by handle."""
+
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    already: tuple[str, ...] = ()
+    not_found: tuple[str, ...] = ()
+    cost: Cost = field(default_factory=Cost)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistView:
+    """A channel's watchlist, tiers filled in by the core."""
+
+    scope: Scope
+    entries: tuple[WatchEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSubscription:
+    """A channel's weekly digest of a niche: weekday (0 = Monday) at local time in `tz`."""
+
+    id: int
+    scope: Scope
+    niche: str
+    weekday: int
+    at: time
+    tz: str
+    created_at: datetime | None = None
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSubscriptionsView:
+    """The answer to /digest subscribe|unsubscribe|list: what changed and what is there."""
+
+    scope: Scope
+    subscriptions: tuple[DigestSubscription, ...]
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Micro influencers first found in a niche since the channel's last digest."""
+
+    scope: Scope
+    niche: str
+    candidates: tuple[Candidate, ...]
+    source: str
+    cost: Cost
+    since: datetime | None = None
+    until: datetime | None = None
+    preview: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HelpView:
+    """Help for every command, or for one (`topic`)."""
+
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TierAlert:
+    """A tracked account crossed a tier boundary (past the hysteresis margin)."""
+
+    scope: Scope
+    user_id: str
+    username: str
+    name: str
+    before_tier: Tier | None
+    after_tier: Tier | None
+    before_followers: int
+    after_followers: int
+    observed_at: datetime
+    growth_7d: float | None = None
+    growth_30d: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountNotice:
+    """A tracked account that X no longer returns (suspended, renamed or gone)."""
+
+    scope: Scope
+    user_id: str
+    username: str
+    status: str
+    detail: str = ""
+
+
+Notice = Digest | TierAlert | AccountNotice

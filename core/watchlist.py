@@ -1,0 +1,86 @@
+"""Watchlists: which accounts a channel tracks. Handles are checked against X once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from core.costs import CostMeter
+from core.errors import UnknownHandle
+from core.models import Cost, Scope, WatchChange, WatchlistView, XUser
+from core.ports import AccountStore, Clock, WatchlistStore, XSource
+from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for
+
+LOOKUP_BATCH = 100
+
+
+class Watchlists:
+    """The `/watchlist` use cases, scoped to one platform/workspace/channel."""
+
+    def __init__(
+        self,
+        x: XSource,
+        accounts: AccountStore,
+        store: WatchlistStore,
+        meter: CostMeter,
+        clock: Clock,
+        bounds: TierBoundaries = DEFAULT_TIERS,
+    ) -> None:
+        self._x = x
+        self._accounts = accounts
+        self._store = store
+        self._meter = meter
+        self._clock = clock
+        self._bounds = bounds
+
+    async def resolve(self, handles: Sequence[str]) -> tuple[list[XUser], list[str], Cost]:
+        """Accounts for handles: known ones from the database, the rest from X.
+
+        Returns (users, handles X does not know, cost of the lookups).
+        """
+        known = await self._accounts.users_by_username(handles)
+        unknown = [h for h in handles if h.lower() not in known]
+        users = [known[h.lower()] for h in handles if h.lower() in known]
+        missing: list[str] = []
+        cost = Cost()
+        for start in range(0, len(unknown), LOOKUP_BATCH):
+            batch = unknown[start : start + LOOKUP_BATCH]
+            await self._meter.ensure_affordable(0, len(batch))
+            page = await self._x.users_by_usernames(batch)
+            cost = cost + await self._meter.charge(
+                requests=1, user_ids=[u.id for u in page.users]
+            )
+            if page.users:
+                await self._accounts.save_users(page.users, self._clock.now())
+            found = {u.username.lower() for u in page.users}
+            users.extend(page.users)
+            missing.extend(h for h in batch if h.lower() not in found)
+        return users, missing, cost
+
+    async def add(self, scope: Scope, handles: Sequence[str]) -> WatchChange:
+        users, missing, cost = await self.resolve(handles)
+        if not users:
+            raise UnknownHandle(missing)
+        added, already = await self._store.watch(scope, users, self._clock.now())
+        return WatchChange(
+            added=tuple(added), already=tuple(already), not_found=tuple(missing), cost=cost
+        )
+
+    async def remove(self, scope: Scope, handles: Sequence[str]) -> WatchChange:
+        removed = await self._store.unwatch(scope, handles)
+        gone = {r.lower() for r in removed}
+        return WatchChange(
+            removed=tuple(removed), not_found=tuple(h for h in handles if h.lower() not in gone)
+        )
+
+    async def view(self, scope: Scope) -> WatchlistView:
+        entries = await self._store.watchlist(scope)
+        return WatchlistView(
+            scope,
+            tuple(
+                replace(e, tier=tier_for(e.followers, self._bounds))
+                if e.followers is not None
+                else e
+                for e in entries
+            ),
+        )

@@ -1,0 +1,184 @@
+"""In-memory fakes of the core's ports, for unit tests of the core only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from core.errors import XRateLimited, XUnavailable
+from core.models import (
+    FollowersPage,
+    Post,
+    Scope,
+    SearchPage,
+    UsersPage,
+    WatchEntry,
+    XUser,
+)
+
+
+class FixedClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> None:
+        self.current += timedelta(**kwargs)
+
+
+@dataclass
+class MemoryStorage:
+    """Implements SearchCache, UsageLedger, AccountStore and WatchlistStore in dicts."""
+
+    cache: dict[tuple[str, date], dict[str, Any]] = field(default_factory=dict)
+    reads: set[tuple[date, str, str]] = field(default_factory=set)
+    usage: dict[date, dict[str, float]] = field(default_factory=dict)
+    accounts: dict[str, XUser] = field(default_factory=dict)
+    snapshots: list[tuple[str, datetime, int]] = field(default_factory=list)
+    discoveries: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    watch_rows: dict[tuple[Scope, str], datetime] = field(default_factory=dict)
+
+    async def get_cached(self, key: str, day: date) -> dict[str, Any] | None:
+        return self.cache.get((key, day))
+
+    async def put_cached(self, key: str, day: date, payload: dict[str, Any]) -> None:
+        self.cache[(key, day)] = payload
+
+    async def mark_read(self, day: date, kind: str, ids: Sequence[str]) -> int:
+        new = {(day, kind, i) for i in ids} - self.reads
+        self.reads |= new
+        return len(new)
+
+    async def record_usage(
+        self, day: date, *, requests: int, posts_read: int, users_read: int, usd: float
+    ) -> None:
+        row = self.usage.setdefault(
+            day, {"requests": 0, "posts_read": 0, "users_read": 0, "usd": 0.0}
+        )
+        row["requests"] += requests
+        row["posts_read"] += posts_read
+        row["users_read"] += users_read
+        row["usd"] += usd
+
+    async def spent_usd(self, start: date, end: date) -> float:
+        return sum(row["usd"] for day, row in self.usage.items() if start <= day <= end)
+
+    async def save_users(self, users: Sequence[XUser], observed_at: datetime) -> None:
+        for user in users:
+            self.accounts[user.id] = user
+            self.snapshots.append((user.id, observed_at, user.followers))
+
+    async def users_by_username(self, usernames: Sequence[str]) -> dict[str, XUser]:
+        wanted = {u.lower() for u in usernames}
+        return {u.username.lower(): u for u in self.accounts.values() if u.username.lower() in wanted}
+
+    async def record_discoveries(
+        self, niche: str, user_ids: Sequence[str], found_at: datetime
+    ) -> set[str]:
+        new = {i for i in user_ids if (niche, i) not in self.discoveries}
+        for i in new:
+            self.discoveries[(niche, i)] = found_at
+        return new
+
+    async def watch(
+        self, scope: Scope, users: Sequence[XUser], added_at: datetime
+    ) -> tuple[list[str], list[str]]:
+        added, already = [], []
+        for user in users:
+            if (scope, user.id) in self.watch_rows:
+                already.append(user.username)
+            else:
+                self.watch_rows[(scope, user.id)] = added_at
+                added.append(user.username)
+        return added, already
+
+    async def unwatch(self, scope: Scope, usernames: Sequence[str]) -> list[str]:
+        wanted = {u.lower() for u in usernames}
+        removed = []
+        for (s, uid) in list(self.watch_rows):
+            user = self.accounts[uid]
+            if s == scope and user.username.lower() in wanted:
+                del self.watch_rows[(s, uid)]
+                removed.append(user.username)
+        return removed
+
+    async def watchlist(self, scope: Scope) -> list[WatchEntry]:
+        entries = [
+            WatchEntry(uid, self.accounts[uid].username, self.accounts[uid].name,
+                       self.accounts[uid].followers, None, at)
+            for (s, uid), at in self.watch_rows.items()
+            if s == scope
+        ]
+        return sorted(entries, key=lambda e: e.username.lower())
+
+
+@dataclass
+class ScriptedX:
+    """An XSource serving fixed posts/users in pages, with scripted faults.
+
+    `faults` is consumed one entry per search request: None answers, an exception raises.
+    """
+
+    posts: list[Post]
+    users: list[XUser]
+    page_size_cap: int = 100
+    faults: list[Exception | None] = field(default_factory=list)
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+    name: str = "x-api"
+
+    async def search_recent(
+        self, query: str, *, max_results: int = 100, next_token: str | None = None
+    ) -> SearchPage:
+        self.calls.append(("search", (query, max_results, next_token)))
+        if self.faults:
+            fault = self.faults.pop(0)
+            if fault is not None:
+                raise fault
+        start = int(next_token or 0)
+        chunk = self.posts[start : start + min(max_results, self.page_size_cap)]
+        authors = {p.author_id for p in chunk}
+        end = start + len(chunk)
+        return SearchPage(
+            posts=tuple(chunk),
+            users=tuple(u for u in self.users if u.id in authors),
+            next_token=str(end) if end < len(self.posts) else None,
+        )
+
+    async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
+        self.calls.append(("ids", tuple(ids)))
+        found = tuple(u for u in self.users if u.id in set(ids))
+        return UsersPage(found, tuple(i for i in ids if i not in {u.id for u in found}))
+
+    async def users_by_usernames(self, usernames: Sequence[str]) -> UsersPage:
+        self.calls.append(("usernames", tuple(usernames)))
+        wanted = {u.lower() for u in usernames}
+        found = tuple(u for u in self.users if u.username.lower() in wanted)
+        names = {u.username.lower() for u in found}
+        return UsersPage(found, tuple(u for u in usernames if u.lower() not in names))
+
+    async def followers(
+        self, user_id: str, *, max_results: int = 1000, pagination_token: str | None = None
+    ) -> FollowersPage:
+        self.calls.append(("followers", user_id))
+        return FollowersPage(())
+
+    async def aclose(self) -> None:
+        return None
+
+    @property
+    def searches(self) -> int:
+        return sum(1 for kind, _ in self.calls if kind == "search")
+
+
+def rate_limited() -> XRateLimited:
+    return XRateLimited("X rate limit reached for search", datetime(2026, 11, 16, 9, 15, tzinfo=UTC))
+
+
+def unavailable() -> XUnavailable:
+    return XUnavailable("X is not answering (503)")

@@ -1,0 +1,165 @@
+"""The shared command grammar: what chat text becomes, and friendly errors for the rest."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.commands import (
+    COMMANDS,
+    DigestAction,
+    DigestCommand,
+    FindInfluencers,
+    HelpCommand,
+    WatchAction,
+    WatchlistCommand,
+    build_find,
+    parse_command,
+    parse_handle,
+)
+from core.errors import BadInput
+from core.models import Tier
+
+
+def test_find_defaults() -> None:
+    cmd = parse_command("find-influencers", "fitness")
+    assert isinstance(cmd, FindInfluencers)
+    r = cmd.request
+    assert (r.niche, r.tier, r.lang, r.limit) == ("fitness", Tier.MICRO, "en", 10)
+    assert r.min_followers is None and r.max_followers is None
+
+
+def test_find_options_in_any_order() -> None:
+    cmd = parse_command("/find-influencers", "limit:5 home workout tier:nano min:2k max:9,500 lang:DE")
+    assert isinstance(cmd, FindInfluencers)
+    r = cmd.request
+    assert r.niche == "home workout"
+    assert (r.tier, r.min_followers, r.max_followers, r.lang, r.limit) == (
+        Tier.NANO, 2_000, 9_500, "de", 5
+    )
+
+
+def test_tier_any_means_no_tier() -> None:
+    cmd = parse_command("find-influencers", "fitness tier:any")
+    assert isinstance(cmd, FindInfluencers)
+    assert cmd.request.tier is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Which niche"),
+        ("fitness color:red", "Unknown option color:"),
+        ("fitness tier:huge", "Unknown tier"),
+        ("fitness limit:0", "between 1 and 50"),
+        ("fitness limit:500", "between 1 and 50"),
+        ("fitness limit:ten", "whole number"),
+        ("fitness min:lots", "10k"),
+        ("fitness min:50k max:10k", "above max"),
+        ("fitness lang:english", "ISO code"),
+        ("fitness tier:micro tier:nano", "twice"),
+        ("fitness min:", "needs a value"),
+        ("a" * 2_001, "too long"),
+        ("from:nasa", "Unknown option from:"),
+    ],
+)
+def test_find_errors_are_friendly(text: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        parse_command("find-influencers", text)
+
+
+def test_operator_looking_words_stay_words() -> None:
+    cmd = parse_command("find-influencers", "fitness) OR (from:nasa")
+    assert isinstance(cmd, FindInfluencers)
+    assert cmd.request.niche == "fitness) OR (from:nasa"  # the niche cleaner defuses it
+
+
+@given(st.text(max_size=300))
+def test_parse_never_crashes_on_any_text(text: str) -> None:
+    try:
+        parse_command("find-influencers", text)
+    except BadInput as err:
+        assert str(err)
+
+
+@pytest.mark.parametrize(
+    ("raw", "handle"),
+    [
+        ("@Jane_Lifts", "Jane_Lifts"),
+        ("jane", "jane"),
+        ("https://x.com/jane_lifts", "jane_lifts"),
+        ("twitter.com/jane/", "jane"),
+        ("@a,", "a"),
+    ],
+)
+def test_handles(raw: str, handle: str) -> None:
+    assert parse_handle(raw) == handle
+
+
+@pytest.mark.parametrize("raw", ["@", "@this_is_far_too_long_a_handle", "@jane-lifts", "<@U123>", "@jäne"])
+def test_bad_handles(raw: str) -> None:
+    with pytest.raises(BadInput, match="not an X handle"):
+        parse_handle(raw)
+
+
+def test_watchlist_grammar() -> None:
+    assert parse_command("watchlist", "") == WatchlistCommand(WatchAction.LIST)
+    assert parse_command("watchlist", "list") == WatchlistCommand(WatchAction.LIST)
+    cmd = parse_command("watchlist", "add @a @b @a")
+    assert cmd == WatchlistCommand(WatchAction.ADD, ("a", "b"))
+    with pytest.raises(BadInput, match="Which accounts"):
+        parse_command("watchlist", "add")
+    with pytest.raises(BadInput, match="add|remove|list"):
+        parse_command("watchlist", "destroy @a")
+    with pytest.raises(BadInput, match="At most 25"):
+        parse_command("watchlist", "add " + " ".join(f"@u{i}" for i in range(26)))
+
+
+def test_digest_grammar() -> None:
+    cmd = parse_command("digest", "subscribe home workout day:fri time:17:30 tz:Europe/Berlin")
+    assert cmd == DigestCommand(DigestAction.SUBSCRIBE, "home workout", 4, time(17, 30), "Europe/Berlin")
+    assert parse_command("digest", "") == DigestCommand(DigestAction.LIST)
+    defaults = parse_command("digest", "subscribe fitness")
+    assert isinstance(defaults, DigestCommand)
+    assert (defaults.weekday, defaults.at, defaults.tz) == (0, time(9, 0), "UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("subscribe", "Which niche"),
+        ("subscribe fitness day:someday", "Unknown day"),
+        ("subscribe fitness time:25:00", "09:00"),
+        ("subscribe fitness tz:Mars/Olympus", "Unknown time zone"),
+        ("subscribe fitness tz:../../etc/passwd", "Unknown time zone"),
+        ("explode fitness", "subscribe"),
+    ],
+)
+def test_digest_errors(text: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        parse_command("digest", text)
+
+
+def test_help_and_unknown_command() -> None:
+    assert parse_command("influencer-help", "") == HelpCommand(None)
+    assert parse_command("influencer-help", "/watchlist") == HelpCommand("watchlist")
+    with pytest.raises(BadInput, match="Unknown command"):
+        parse_command("make-coffee", "")
+
+
+def test_build_find_matches_chat_grammar() -> None:
+    typed = build_find("fitness", tier="nano", min_followers=2_000, limit=5, lang="any")
+    chat = parse_command("find-influencers", "fitness tier:nano min:2000 limit:5 lang:any")
+    assert typed == chat
+
+
+def test_command_table_is_consistent() -> None:
+    names = [c.name for c in COMMANDS]
+    assert len(names) == len(set(names))
+    for spec in COMMANDS:
+        assert spec.usage.startswith(f"/{spec.name}")
+        for opt in spec.options:
+            assert f"{opt.name}:" in spec.usage or spec.name == "influencer-help"
