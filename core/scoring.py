@@ -1,0 +1,347 @@
+"""Explainable scoring of candidate accounts: engagement, niche relevance, suspicion.
+
+Every number that moves a candidate up or down comes with a `Reason` a person can read.
+Suspicion signals are hints from public profile data, never a verdict: bot detectors
+have well-documented false positives, so the wording stays neutral and the signals only
+lower a score, they do not hide an account.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+
+from core.errors import BadInput
+from core.models import Candidate, Post, Reason, ReasonKind, Tier, XUser
+from core.niches import NicheQuery, matches_niche
+from core.tiers import TierBoundaries, format_count, tier_for
+
+__all__ = [
+    "SUSPICION_WEIGHTS",
+    "EngagementNorms",
+    "ScoringWeights",
+    "engagement_rate",
+    "rank",
+    "relevance",
+    "score_candidate",
+    "suspicion_signals",
+]
+
+
+def _parse_pairs(text: str, names: Iterable[str], what: str) -> dict[str, float]:
+    """Parse `"name=0.5,other=0.3"` into floats; names are case-insensitive, `-` = `_`."""
+    allowed = set(names)
+    values: dict[str, float] = {}
+    for raw in text.split(",") if text.strip() else []:
+        name, sep, value = raw.partition("=")
+        name = name.strip().lower().replace("-", "_")
+        if not sep or not name:
+            raise BadInput(
+                f"{what} look like 'name=0.5,other=0.3'; could not read {raw.strip()[:30]!r}."
+            )
+        if name not in allowed:
+            raise BadInput(
+                f"Unknown {what.lower()} {name[:20]!r}; use {', '.join(sorted(allowed))}."
+            )
+        if name in values:
+            raise BadInput(f"{name!r} is set twice in {what.lower()}.")
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise BadInput(
+                f"{what}: {name} must be a number, not {value.strip()[:20]!r}."
+            ) from None
+        values[name] = number
+    return values
+
+
+def _check_weight(name: str, value: float, *, upper: float | None = None) -> None:
+    # bool is an int subclass and NaN compares false to everything: refuse both.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise BadInput(f"{name} must be a finite number, not {value!r}.")
+    if value < 0 or (upper is not None and value > upper):
+        bound = f"between 0 and {upper}" if upper is not None else "0 or more"
+        raise BadInput(f"{name} must be {bound}, not {value}.")
+
+
+@dataclass(frozen=True)
+class ScoringWeights:
+    """How the ranking combines the three measures (configurable, e.g. per workspace).
+
+    score = 100 * (w_e*E + w_r*R + w_a*(1-S)) / (w_e + w_r + w_a) * (1 - suspicion_penalty*S)
+
+    with E = min(1, engagement_rate / (2 * tier norm)) (twice the tier's typical rate
+    earns full marks), R = relevance and S = suspicion, all in [0, 1]. The three weights
+    are relative (divided by their sum, which is 1 for the defaults), so a score is always
+    in [0, 100]. `suspicion_penalty` in [0, 1] scales the whole score down as suspicion
+    grows, so that a suspicious account cannot ride on engagement it may have bought.
+    """
+
+    engagement: float = 0.45
+    relevance: float = 0.35
+    authenticity: float = 0.20
+    suspicion_penalty: float = 0.6
+
+    def __post_init__(self) -> None:
+        _check_weight("engagement weight", self.engagement)
+        _check_weight("relevance weight", self.relevance)
+        _check_weight("authenticity weight", self.authenticity)
+        _check_weight("suspicion_penalty", self.suspicion_penalty, upper=1.0)
+        if self.engagement + self.relevance + self.authenticity <= 0:
+            raise BadInput("At least one of engagement, relevance, authenticity must be above 0.")
+
+    @classmethod
+    def parse(cls, text: str) -> ScoringWeights:
+        """From `"engagement=0.5,relevance=0.3,authenticity=0.2,suspicion_penalty=0.5"`.
+
+        Unnamed weights keep their defaults; an empty string gives the defaults.
+        """
+        return cls(**_parse_pairs(text, (f.name for f in fields(cls)), "Scoring weights"))
+
+
+@dataclass(frozen=True)
+class EngagementNorms:
+    """Typical engagement rate (interactions per post / followers) per tier on X; configurable.
+
+    Smaller accounts typically see higher rates. Accounts below nano are judged against
+    the nano norm.
+    """
+
+    nano: float = 0.02
+    micro: float = 0.01
+    mid: float = 0.006
+    macro: float = 0.004
+    mega: float = 0.003
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            _check_weight(f"{f.name} engagement norm", value, upper=1.0)
+            if value == 0:
+                raise BadInput(f"{f.name} engagement norm must be above 0.")
+
+    def for_tier(self, tier: Tier | None) -> float:
+        """The norm for `tier`; None (below nano) uses the nano norm."""
+        return float(getattr(self, (tier or Tier.NANO).value))
+
+    @classmethod
+    def parse(cls, text: str) -> EngagementNorms:
+        """From `"nano=0.02,micro=0.01"`; unnamed tiers keep their defaults."""
+        return cls(**_parse_pairs(text, (f.name for f in fields(cls)), "Engagement norms"))
+
+
+def engagement_rate(posts: Sequence[Post], followers: int) -> float:
+    """Mean over `posts` of (likes + reposts + replies + quotes) / followers; 0 if unknown."""
+    if not posts or followers <= 0:
+        return 0.0
+    return sum(p.interactions for p in posts) / len(posts) / followers
+
+
+def relevance(posts_on_niche: int, sampled_posts: int, bio_match: bool) -> float:
+    """How on-niche an account is, in [0, 1].
+
+    0.6 * share * volume + (0.4 if the bio matches), where share = posts_on_niche /
+    sampled_posts (the author's sampled posts that are on the niche) and volume =
+    min(1, posts_on_niche / 3): one lucky post is not a niche, three are.
+    """
+    on_niche = max(0, posts_on_niche)
+    share = min(1.0, on_niche / sampled_posts) if sampled_posts > 0 else 0.0
+    volume = min(1.0, on_niche / 3)
+    return min(1.0, 0.6 * share * volume + (0.4 if bio_match else 0.0))
+
+
+# Weight of each suspicion signal; fired signals combine as S = 1 - prod(1 - w).
+# Strong alone: a young account with a big audience, or engagement far below the norm
+# (both typical of bought followers). Weak alone: digits in a handle, an empty bio.
+SUSPICION_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "young": 0.35,
+        "follow_ratio": 0.25,
+        "posts_per_day": 0.25,
+        "default_avatar": 0.2,
+        "low_engagement": 0.35,
+        "digit_handle": 0.15,
+        "empty_bio": 0.1,
+    }
+)
+YOUNG_DAYS = 365
+YOUNG_FOLLOWERS = 10_000
+FOLLOW_RATIO = 0.8
+FOLLOW_RATIO_MIN_FOLLOWERS = 1_000
+MAX_POSTS_PER_DAY = 50
+LOW_ENGAGEMENT_SHARE = 0.1
+
+_DIGIT = re.compile(r"[0-9]")
+
+
+def _pcts(*rates: float) -> list[str]:
+    """Rates as percentages with one shared precision, so they compare at a glance.
+
+    Two decimals when any is below 1 % ("0.02%" vs "1.00%"), else one ("2.3%" vs "1.0%").
+    """
+    decimals = 2 if min(rates) * 100 < 1 else 1
+    return [f"{rate * 100:.{decimals}f}%" for rate in rates]
+
+
+def _age_days(created_at: datetime, now: datetime) -> float:
+    """Account age in days; naive datetimes are taken as UTC, future dates as 0."""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return max(0.0, (now - created_at) / timedelta(days=1))
+
+
+def _age_text(days: float) -> str:
+    whole = int(days)
+    if whole < 30:
+        return f"{whole} day{'s' if whole != 1 else ''} old"
+    months = whole // 30
+    return f"{months} month{'s' if months != 1 else ''} old"
+
+
+def _suspicion(signals: list[tuple[str, str]]) -> tuple[float, tuple[Reason, ...]]:
+    remaining = 1.0
+    for name, _ in signals:
+        remaining *= 1 - SUSPICION_WEIGHTS[name]
+    reasons = tuple(Reason(ReasonKind.SUSPICION, text) for _, text in signals)
+    return 1 - remaining, reasons
+
+
+def suspicion_signals(
+    user: XUser,
+    engagement_rate: float | None,
+    tier: Tier | None,
+    now: datetime,
+    norms: EngagementNorms,
+) -> tuple[float, tuple[Reason, ...]]:
+    """Suspicion S in [0, 1] and the reasons behind it, from public profile data.
+
+    Signals (weights in `SUSPICION_WEIGHTS`): under a year old with more than 10K
+    followers; following more than 80 % of its followers (from 1K followers); more than
+    50 posts a day over its lifetime; default profile picture; engagement under 10 % of
+    the tier's norm; a handle with 4+ digits or over 40 % digits; an empty bio.
+    `engagement_rate=None` means no posts were sampled, so engagement is not judged.
+    """
+    fired: list[tuple[str, str]] = []
+    age = _age_days(user.created_at, now) if user.created_at is not None else None
+    if age is not None and age < YOUNG_DAYS and user.followers > YOUNG_FOLLOWERS:
+        fired.append(("young", f"{_age_text(age)} with {format_count(user.followers)} followers"))
+    if (
+        user.followers >= FOLLOW_RATIO_MIN_FOLLOWERS
+        and user.following > user.followers * FOLLOW_RATIO
+    ):
+        fired.append(
+            (
+                "follow_ratio",
+                f"follows {format_count(user.following)}, "
+                f"followed by {format_count(user.followers)}",
+            )
+        )
+    if age is not None:
+        # A day-old account has had at least one day to post; avoids dividing by ~0.
+        per_day = user.post_count / max(1.0, age)
+        if per_day > MAX_POSTS_PER_DAY:
+            fired.append(("posts_per_day", f"posts {round(per_day)} times a day"))
+    if user.default_avatar:
+        fired.append(("default_avatar", "default profile picture"))
+    if engagement_rate is not None:
+        norm = norms.for_tier(tier)
+        if engagement_rate < LOW_ENGAGEMENT_SHARE * norm:
+            label = (tier or Tier.NANO).value
+            rate_text, norm_text = _pcts(engagement_rate, norm)
+            fired.append(
+                (
+                    "low_engagement",
+                    f"engagement {rate_text}, far below the {label} norm of {norm_text}",
+                )
+            )
+    handle = user.username
+    digits = len(_DIGIT.findall(handle))
+    mostly = digits * 5 > len(handle) * 2  # over 40 %, in integers: no float edge noise
+    if digits >= 4 or mostly:
+        text = "handle is mostly digits" if mostly else f"handle has {digits} digits"
+        fired.append(("digit_handle", text))
+    if not user.description.strip():
+        fired.append(("empty_bio", "empty bio"))
+    return _suspicion(fired)
+
+
+def _within_days(posts: Sequence[Post], now: datetime, days: int) -> bool:
+    """Whether every post has a date no older than `days` before `now`."""
+    return all(p.created_at is not None and _age_days(p.created_at, now) <= days for p in posts)
+
+
+def score_candidate(
+    user: XUser,
+    posts: Sequence[Post],
+    niche: NicheQuery,
+    *,
+    bounds: TierBoundaries,
+    now: datetime,
+    weights: ScoringWeights = ScoringWeights(),
+    norms: EngagementNorms = EngagementNorms(),
+) -> Candidate:
+    """Score one account from its sampled posts (the caller passes only its own posts).
+
+    Reasons: strengths first (engagement vs the tier norm, posts on the niche, bio),
+    then suspicion signals. See `ScoringWeights` for the formula.
+    """
+    tier = tier_for(user.followers, bounds)
+    rate = engagement_rate(posts, user.followers)
+    norm = norms.for_tier(tier)
+    on_niche = [p for p in posts if matches_niche(p.text, niche)]
+    bio_match = matches_niche(user.description, niche)
+    rel = relevance(len(on_niche), len(posts), bio_match)
+    suspicion, warnings = suspicion_signals(user, rate if posts else None, tier, now, norms)
+
+    e = min(1.0, rate / (2 * norm))
+    total = weights.engagement + weights.relevance + weights.authenticity
+    blend = (
+        weights.engagement * e + weights.relevance * rel + weights.authenticity * (1 - suspicion)
+    ) / total
+    score = round(100 * blend * (1 - weights.suspicion_penalty * suspicion), 2)
+
+    strengths: list[Reason] = []
+    low_engagement = rate < LOW_ENGAGEMENT_SHARE * norm
+    if posts and not low_engagement:
+        # When engagement is far below the norm the suspicion reason already says so.
+        label = (tier or Tier.NANO).value
+        rate_text, norm_text = _pcts(rate, norm)
+        strengths.append(
+            Reason(ReasonKind.STRENGTH, f"engagement {rate_text} ({label} norm {norm_text})")
+        )
+    if on_niche:
+        n = len(on_niche)
+        noun = "post" if n == 1 else "posts"
+        text = (
+            f"{n} {noun} on {niche.niche} in the last 7 days"
+            if _within_days(on_niche, now, 7)
+            else f"{n} of {len(posts)} sampled posts on {niche.niche}"
+        )
+        strengths.append(Reason(ReasonKind.STRENGTH, text))
+    if bio_match:
+        strengths.append(Reason(ReasonKind.STRENGTH, f"bio mentions {niche.niche}"))
+
+    return Candidate(
+        user=user,
+        tier=tier,
+        engagement_rate=rate,
+        relevance=rel,
+        suspicion=suspicion,
+        score=score,
+        reasons=(*strengths, *warnings),
+        sampled_posts=len(posts),
+    )
+
+
+def rank(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """Best first: score, then engagement rate, then handle (so ties are stable)."""
+    return sorted(
+        candidates,
+        key=lambda c: (-c.score, -c.engagement_rate, c.user.username.lower(), c.user.id),
+    )
