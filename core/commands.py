@@ -222,7 +222,9 @@ def coerce(spec: OptionSpec, raw: str) -> object:
             try:
                 number = int(value)
             except ValueError:
-                raise BadInput(f"Option {spec.name}: wants a whole number, not '{value}'.") from None
+                raise BadInput(
+                    f"Option {spec.name}: wants a whole number, not '{value}'."
+                ) from None
             lo, hi = spec.min_value, spec.max_value
             if (lo is not None and number < lo) or (hi is not None and number > hi):
                 raise BadInput(f"Option {spec.name}: must be between {lo} and {hi}.")
@@ -357,10 +359,15 @@ def _digest(action: str, niche: str, given: Mapping[str, str]) -> DigestCommand:
         raise BadInput(f"Use {DIGEST.usage}") from None
     values = _options(DIGEST, given)
     niche = niche.strip()
-    if act in (DigestAction.SUBSCRIBE, DigestAction.PREVIEW, DigestAction.UNSUBSCRIBE) and not niche:
+    if (
+        act in (DigestAction.SUBSCRIBE, DigestAction.PREVIEW, DigestAction.UNSUBSCRIBE)
+        and not niche
+    ):
         raise BadInput(f"Which niche? For example: {DIGEST.examples[0]}")
     weekday, at, tz = values["day"], values["time"], values["tz"]
-    assert isinstance(weekday, int) and isinstance(at, time) and isinstance(tz, str)
+    assert isinstance(weekday, int)
+    assert isinstance(at, time)
+    assert isinstance(tz, str)
     return DigestCommand(act, niche, weekday, at, tz)
 
 

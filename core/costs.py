@@ -82,7 +82,9 @@ class CostMeter:
     ) -> Cost:
         """Record one or more requests; only resources not yet read today cost money."""
         if self.simulate:
-            usd = len(post_ids) * self.prices.usd_per_post + len(user_ids) * self.prices.usd_per_user
+            usd = (
+                len(post_ids) * self.prices.usd_per_post + len(user_ids) * self.prices.usd_per_user
+            )
             return Cost(requests, len(post_ids), len(user_ids), round(usd, 6))
         day = self._today()
         new_posts = await self._ledger.mark_read(day, "post", list(post_ids)) if post_ids else 0

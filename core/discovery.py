@@ -113,7 +113,8 @@ class Discovery:
                 norms=self.settings.norms,
             )
             for user in authors.values()
-            if user.followers >= low and (high is None or user.followers < high)
+            if user.followers >= low
+            and (high is None or user.followers < high)
             and not user.protected
         ]
         return rank(scored)
@@ -141,9 +142,14 @@ class Discovery:
                 if not await self._meter.affordable(s.page_size, s.page_size):
                     if not pages:
                         await self._meter.ensure_affordable(s.page_size, s.page_size)
-                    return pages, cost, fresh, (
-                        f"stopped after {len(pages)} page(s): the monthly X budget would be "
-                        "exceeded by another page"
+                    return (
+                        pages,
+                        cost,
+                        fresh,
+                        (
+                            f"stopped after {len(pages)} page(s): the monthly X budget would be "
+                            "exceeded by another page"
+                        ),
                     )
                 try:
                     page = await self._x.search_recent(

@@ -98,7 +98,7 @@ class AccountStore(Protocol):
     async def record_discoveries(
         self, niche: str, user_ids: Sequence[str], found_at: datetime
     ) -> set[str]:
-        """Note that these accounts were found in `niche`; return the ids found for the first time."""
+        """Note accounts found in `niche`; return the ids found there for the first time."""
         ...
 
 

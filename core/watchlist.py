@@ -47,9 +47,7 @@ class Watchlists:
             batch = unknown[start : start + LOOKUP_BATCH]
             await self._meter.ensure_affordable(0, len(batch))
             page = await self._x.users_by_usernames(batch)
-            cost = cost + await self._meter.charge(
-                requests=1, user_ids=[u.id for u in page.users]
-            )
+            cost = cost + await self._meter.charge(requests=1, user_ids=[u.id for u in page.users])
             if page.users:
                 await self._accounts.save_users(page.users, self._clock.now())
             found = {u.username.lower() for u in page.users}

@@ -25,7 +25,7 @@ def friendly_error(err: Exception) -> str:
         return f"Error: {err} (X allows more requests after {err.reset_at:%H:%M} UTC)"
     if isinstance(err, BadInput | ScoutError):
         return f"Error: {err}"
-    log.exception("command failed", exc_info=err)
+    log.error("command failed", exc_info=err)
     return "Error: something went wrong on our side; the details are in the log."
 
 

@@ -76,7 +76,9 @@ class MemoryStorage:
 
     async def users_by_username(self, usernames: Sequence[str]) -> dict[str, XUser]:
         wanted = {u.lower() for u in usernames}
-        return {u.username.lower(): u for u in self.accounts.values() if u.username.lower() in wanted}
+        return {
+            u.username.lower(): u for u in self.accounts.values() if u.username.lower() in wanted
+        }
 
     async def record_discoveries(
         self, niche: str, user_ids: Sequence[str], found_at: datetime
@@ -101,7 +103,7 @@ class MemoryStorage:
     async def unwatch(self, scope: Scope, usernames: Sequence[str]) -> list[str]:
         wanted = {u.lower() for u in usernames}
         removed = []
-        for (s, uid) in list(self.watch_rows):
+        for s, uid in list(self.watch_rows):
             user = self.accounts[uid]
             if s == scope and user.username.lower() in wanted:
                 del self.watch_rows[(s, uid)]
@@ -110,8 +112,14 @@ class MemoryStorage:
 
     async def watchlist(self, scope: Scope) -> list[WatchEntry]:
         entries = [
-            WatchEntry(uid, self.accounts[uid].username, self.accounts[uid].name,
-                       self.accounts[uid].followers, None, at)
+            WatchEntry(
+                uid,
+                self.accounts[uid].username,
+                self.accounts[uid].name,
+                self.accounts[uid].followers,
+                None,
+                at,
+            )
             for (s, uid), at in self.watch_rows.items()
             if s == scope
         ]
@@ -177,7 +185,9 @@ class ScriptedX:
 
 
 def rate_limited() -> XRateLimited:
-    return XRateLimited("X rate limit reached for search", datetime(2026, 11, 16, 9, 15, tzinfo=UTC))
+    return XRateLimited(
+        "X rate limit reached for search", datetime(2026, 11, 16, 9, 15, tzinfo=UTC)
+    )
 
 
 def unavailable() -> XUnavailable:

@@ -8,8 +8,19 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parents[2] / "core"
-FORBIDDEN = ("adapters", "bot", "slack_bolt", "slack_sdk", "discord", "apscheduler", "tweepy",
-             "sqlalchemy", "aiohttp", "alembic", "pydantic_settings")
+FORBIDDEN = (
+    "adapters",
+    "bot",
+    "slack_bolt",
+    "slack_sdk",
+    "discord",
+    "apscheduler",
+    "tweepy",
+    "sqlalchemy",
+    "aiohttp",
+    "alembic",
+    "pydantic_settings",
+)
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -29,16 +29,23 @@ def test_find_defaults() -> None:
     assert isinstance(cmd, FindInfluencers)
     r = cmd.request
     assert (r.niche, r.tier, r.lang, r.limit) == ("fitness", Tier.MICRO, "en", 10)
-    assert r.min_followers is None and r.max_followers is None
+    assert r.min_followers is None
+    assert r.max_followers is None
 
 
 def test_find_options_in_any_order() -> None:
-    cmd = parse_command("/find-influencers", "limit:5 home workout tier:nano min:2k max:9,500 lang:DE")
+    cmd = parse_command(
+        "/find-influencers", "limit:5 home workout tier:nano min:2k max:9,500 lang:DE"
+    )
     assert isinstance(cmd, FindInfluencers)
     r = cmd.request
     assert r.niche == "home workout"
     assert (r.tier, r.min_followers, r.max_followers, r.lang, r.limit) == (
-        Tier.NANO, 2_000, 9_500, "de", 5
+        Tier.NANO,
+        2_000,
+        9_500,
+        "de",
+        5,
     )
 
 
@@ -79,10 +86,13 @@ def test_operator_looking_words_stay_words() -> None:
 
 @given(st.text(max_size=300))
 def test_parse_never_crashes_on_any_text(text: str) -> None:
+    # Either a command or a BadInput with a message: nothing else may escape.
+    message = "parsed"
     try:
         parse_command("find-influencers", text)
     except BadInput as err:
-        assert str(err)
+        message = str(err)
+    assert message
 
 
 @pytest.mark.parametrize(
@@ -99,7 +109,9 @@ def test_handles(raw: str, handle: str) -> None:
     assert parse_handle(raw) == handle
 
 
-@pytest.mark.parametrize("raw", ["@", "@this_is_far_too_long_a_handle", "@jane-lifts", "<@U123>", "@jäne"])
+@pytest.mark.parametrize(
+    "raw", ["@", "@this_is_far_too_long_a_handle", "@jane-lifts", "<@U123>", "@jäne"]
+)
 def test_bad_handles(raw: str) -> None:
     with pytest.raises(BadInput, match="not an X handle"):
         parse_handle(raw)
@@ -112,7 +124,7 @@ def test_watchlist_grammar() -> None:
     assert cmd == WatchlistCommand(WatchAction.ADD, ("a", "b"))
     with pytest.raises(BadInput, match="Which accounts"):
         parse_command("watchlist", "add")
-    with pytest.raises(BadInput, match="add|remove|list"):
+    with pytest.raises(BadInput, match=r"add\|remove\|list"):
         parse_command("watchlist", "destroy @a")
     with pytest.raises(BadInput, match="At most 25"):
         parse_command("watchlist", "add " + " ".join(f"@u{i}" for i in range(26)))
@@ -120,7 +132,9 @@ def test_watchlist_grammar() -> None:
 
 def test_digest_grammar() -> None:
     cmd = parse_command("digest", "subscribe home workout day:fri time:17:30 tz:Europe/Berlin")
-    assert cmd == DigestCommand(DigestAction.SUBSCRIBE, "home workout", 4, time(17, 30), "Europe/Berlin")
+    assert cmd == DigestCommand(
+        DigestAction.SUBSCRIBE, "home workout", 4, time(17, 30), "Europe/Berlin"
+    )
     assert parse_command("digest", "") == DigestCommand(DigestAction.LIST)
     defaults = parse_command("digest", "subscribe fitness")
     assert isinstance(defaults, DigestCommand)

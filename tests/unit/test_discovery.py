@@ -118,7 +118,8 @@ async def test_second_identical_search_same_day_reads_nothing_from_x() -> None:
     first = await discovery.search(SearchRequest("fitness"))
     second = await discovery.search(SearchRequest("fitness"))
     assert x.searches == 1
-    assert second.cost.requests == 0 and second.cost.usd == 0
+    assert second.cost.requests == 0
+    assert second.cost.usd == 0
     assert second.from_cache
     assert [c.user.id for c in second.results] == [c.user.id for c in first.results]
 
@@ -189,7 +190,8 @@ async def test_budget_never_exceeded_and_search_stops_early() -> None:
     discovery, x, store, _ = make(page_size=10, cap=3, max_pages=5, budget=0.20)
     result = await discovery.search(SearchRequest("fitness"))
     assert x.searches == 2
-    assert result.stopped_early and "budget" in result.stopped_early
+    assert result.stopped_early
+    assert "budget" in result.stopped_early
     assert await store.spent_usd(NOW.date().replace(day=1), NOW.date()) <= 0.20
 
 
@@ -205,7 +207,8 @@ async def test_rate_limit_after_some_pages_keeps_what_was_read() -> None:
     x.faults = [None, rate_limited()]
     result = await discovery.search(SearchRequest("fitness"))
     assert result.pages_read == 1
-    assert result.stopped_early and "rate limit" in result.stopped_early
+    assert result.stopped_early
+    assert "rate limit" in result.stopped_early
 
 
 async def test_rate_limit_on_first_page_raises() -> None:
@@ -230,7 +233,11 @@ async def test_saves_accounts_and_first_discoveries_once() -> None:
     await discovery.search(SearchRequest("fitness"))
     assert set(store.accounts) == {"1", "2", "3", "4", "5"}
     assert {uid for (niche, uid) in store.discoveries if niche == "fitness"} == {
-        "1", "2", "3", "4", "5"
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
     }
     snapshots = len(store.snapshots)
     await discovery.search(SearchRequest("fitness"))  # cached: no duplicate snapshots

@@ -26,7 +26,11 @@ def scout(budget: float | None = 10.0) -> tuple[Scout, ScriptedX, MemoryStorage]
     clock = FixedClock()
     meter = CostMeter(store, clock, Prices(), budget)
     return (
-        Scout(Discovery(x, store, store, meter, clock), Watchlists(x, store, store, meter, clock), meter),
+        Scout(
+            Discovery(x, store, store, meter, clock),
+            Watchlists(x, store, store, meter, clock),
+            meter,
+        ),
         x,
         store,
     )
@@ -36,9 +40,11 @@ async def test_add_looks_up_unknown_handles_once_then_uses_the_database() -> Non
     s, x, _ = scout()
     change = await s.watchlists.add(TEAM_A, ["user1", "USER2"])
     assert set(change.added) == {"user1", "user2"}
-    assert change.cost.requests == 1 and change.cost.users_read == 2
+    assert change.cost.requests == 1
+    assert change.cost.users_read == 2
     again = await s.watchlists.add(TEAM_B, ["user1"])
-    assert again.added == ("user1",) and again.cost.requests == 0
+    assert again.added == ("user1",)
+    assert again.cost.requests == 0
     assert sum(1 for kind, _ in x.calls if kind == "usernames") == 1
 
 
@@ -70,7 +76,8 @@ async def test_watchlists_are_isolated_per_workspace() -> None:
     view_b = await s.watchlists.view(TEAM_B)
     assert view_b.entries == ()
     removed = await s.watchlists.remove(TEAM_B, ["user1"])
-    assert removed.removed == () and removed.not_found == ("user1",)
+    assert removed.removed == ()
+    assert removed.not_found == ("user1",)
     view_a = await s.watchlists.view(TEAM_A)
     assert [(e.username, e.tier) for e in view_a.entries] == [
         ("user1", Tier.MICRO),
@@ -80,14 +87,21 @@ async def test_watchlists_are_isolated_per_workspace() -> None:
 
 async def test_dispatch_routes_each_command() -> None:
     s, _, _ = scout()
-    assert isinstance(await s.handle(parse_command("find-influencers", "fitness"), TEAM_A), SearchResult)
+    assert isinstance(
+        await s.handle(parse_command("find-influencers", "fitness"), TEAM_A), SearchResult
+    )
     added = await s.handle(parse_command("watchlist", "add @user1"), TEAM_A)
-    assert isinstance(added, WatchChange) and added.added == ("user1",)
+    assert isinstance(added, WatchChange)
+    assert added.added == ("user1",)
     listed = await s.handle(parse_command("watchlist", "list"), TEAM_A)
-    assert isinstance(listed, WatchlistView) and len(listed.entries) == 1
+    assert isinstance(listed, WatchlistView)
+    assert len(listed.entries) == 1
     removed = await s.handle(parse_command("watchlist", "remove @user1"), TEAM_A)
-    assert isinstance(removed, WatchChange) and removed.removed == ("user1",)
-    assert await s.handle(parse_command("influencer-help", "watchlist"), TEAM_A) == HelpView("watchlist")
+    assert isinstance(removed, WatchChange)
+    assert removed.removed == ("user1",)
+    assert await s.handle(parse_command("influencer-help", "watchlist"), TEAM_A) == HelpView(
+        "watchlist"
+    )
 
 
 async def test_digest_without_digest_service_is_a_clear_error() -> None:
