@@ -104,7 +104,8 @@ async def test_second_identical_search_the_same_day_reads_nothing_new(
     sent = len(fake_x.requests)
     code, second, err = await find(fake_x, db, "running")
     assert code == 0, err
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert len(fake_x.requests) == sent
     assert second["cost"] == {"requests": 0, "posts_read": 0, "users_read": 0, "usd": 0.0}
     assert second["from_cache"] is True
@@ -134,7 +135,8 @@ async def test_budget_stops_the_search_early_and_says_so(
 async def test_no_budget_at_all_is_a_clear_failure(fake_x: FakeXServer, tmp_path: Path) -> None:
     code, _, err = await find(fake_x, tmp_path / "bot.db", "fitness", X_MONTHLY_BUDGET_USD="0")
     assert code == 1
-    assert "budget" in err and "Traceback" not in err
+    assert "budget" in err
+    assert "Traceback" not in err
     assert fake_x.requests == []
 
 
@@ -157,4 +159,5 @@ async def test_x_faults_become_clear_errors_or_are_retried(
     assert "Traceback" not in err
     assert X_TEST_TOKEN not in err
     if code == 0:
-        assert payload is not None and payload["results"]
+        assert payload is not None
+        assert payload["results"]
