@@ -6,7 +6,16 @@ import logging
 import sys
 
 # Libraries that log request headers (and so tokens) at DEBUG stay at INFO even with -v.
-_CHATTY = ("tweepy", "aiohttp.access", "slack_bolt", "slack_sdk", "discord.http", "discord.gateway")
+_CHATTY = (
+    "tweepy",
+    "aiohttp.access",
+    "slack_bolt",
+    "slack_sdk",
+    "discord.http",
+    "discord.gateway",
+)
+# Migrations report every step at INFO; one line from our own logger is enough.
+_QUIET = ("alembic",)
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -17,3 +26,5 @@ def setup_logging(level: str = "INFO") -> None:
     )
     for name in _CHATTY:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLogger().level))
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
