@@ -1,0 +1,394 @@
+"""The Slack front end: a slack-bolt `AsyncApp` that is a thin shell over the `Scout`.
+
+Handlers parse what the user typed with the core's one command table, `ack()` at
+once (Slack allows 3 s), and do the work in a background task that answers through
+`response_url`. Every command and button is scoped to the workspace and channel it
+came from, so one workspace can never see or change another's watchlists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Coroutine, Mapping
+from typing import Any, Protocol
+
+from pydantic import SecretStr
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.errors import friendly_error, slack_error_code
+from adapters.slack.render import (
+    SHARE_ACTION,
+    TRACK_ACTION,
+    SlackMessage,
+    render,
+    render_error,
+    render_progress,
+)
+from core.app import Scout
+from core.commands import (
+    COMMANDS,
+    FIND,
+    Command,
+    DigestAction,
+    DigestCommand,
+    FindInfluencers,
+    build_watchlist,
+    parse_command,
+)
+from core.errors import BadInput
+from core.models import Scope
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE_URL = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+BOT_SCOPES = ("commands", "chat:write", "chat:write.public")
+# Registered from the core's one command table, like every other adapter.
+SLASH_COMMANDS = tuple(f"/{spec.name}" for spec in COMMANDS)
+NOT_INSTALLED = (
+    "The influencer scout is not installed in this workspace (or its access was revoked). "
+    "Ask a workspace admin to install it again."
+)
+# A search that answers within this many seconds needs no "Searching…" message.
+PROGRESS_AFTER_SECONDS = 1.0
+
+
+class SlackSettings(Protocol):
+    """The settings the Slack app reads (`bot.settings.Settings` has them all)."""
+
+    @property
+    def slack_bot_token(self) -> SecretStr | None: ...
+
+    @property
+    def slack_signing_secret(self) -> SecretStr | None: ...
+
+    @property
+    def slack_client_id(self) -> str | None: ...
+
+    @property
+    def slack_client_secret(self) -> SecretStr | None: ...
+
+    @property
+    def slack_api_base_url(self) -> str: ...
+
+
+def secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def uses_oauth(settings: SlackSettings) -> bool:
+    """Client id and secret set: many workspaces install the app through OAuth."""
+    return bool(settings.slack_client_id and secret(settings.slack_client_secret))
+
+
+def api_base_url(settings: SlackSettings) -> str:
+    base = settings.slack_api_base_url or DEFAULT_API_BASE_URL
+    return base if base.endswith("/") else base + "/"
+
+
+def authorization_url(base_url: str) -> str:
+    """Slack's install page on the same host as the Web API (slack.com, slack-gov.com)."""
+    root = re.sub(r"api/?$", "", base_url)
+    return root.rstrip("/") + "/oauth/v2/authorize"
+
+
+class BackgroundWork:
+    """Work that runs after Slack got its ack; kept so shutdown and tests can wait for it."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._guard(work, name), name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _guard(work: Coroutine[Any, Any, None], name: str) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a background failure must not vanish silently
+            log.exception("slack background task %s failed", name)
+
+    async def drain(self, grace: float | None = None) -> None:
+        """Wait for the work in flight (cancelling what is left after `grace` seconds)."""
+        if not self._tasks:
+            return
+        pending = set(self._tasks)
+        _, late = await asyncio.wait(pending, timeout=grace)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+
+
+# --- what Slack sends -----------------------------------------------------------------
+
+_ANGLE = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def from_slack(text: str) -> str:
+    """Slash-command text as the user typed it: Slack escapes `&<>` and wraps links.
+
+    `<https://x.com/jane>` -> `https://x.com/jane`, `<@U1|jane>` -> `@jane`,
+    `<#C1|general>` -> `#general`; `<!here>` and the like are dropped.
+    """
+
+    def plain(m: re.Match[str]) -> str:
+        target, label = m.group(1), m.group(2)
+        if target.startswith(("@", "#")):
+            return target[0] + (label or target[1:])
+        if target.startswith("!"):
+            return ""
+        if target.startswith("mailto:"):
+            return label or target.removeprefix("mailto:")
+        return target
+
+    text = _ANGLE.sub(plain, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _id(body: Mapping[str, Any], flat: str, nested: str) -> str:
+    value = body.get(flat)
+    if not value:
+        inner = body.get(nested)
+        value = inner.get("id") if isinstance(inner, Mapping) else None
+    return str(value) if value else ""
+
+
+def scope_of(body: Mapping[str, Any]) -> Scope:
+    """The workspace and channel of a signed request: the key to every watchlist."""
+    workspace = _id(body, "team_id", "team") or _id(body, "enterprise_id", "enterprise")
+    channel = _id(body, "channel_id", "channel")
+    if not workspace or not channel:
+        raise BadInput("This only works in a channel or direct message of a Slack workspace.")
+    return Scope("slack", workspace, channel)
+
+
+# --- answering ------------------------------------------------------------------------
+
+
+async def send(respond: AsyncRespond, messages: list[SlackMessage], *, replace: bool) -> None:
+    """Private answer through `response_url` (valid 30 min, 5 uses)."""
+    for i, message in enumerate(messages):
+        response = await respond(
+            text=message.text,
+            blocks=message.blocks,
+            response_type="ephemeral",
+            replace_original=replace and i == 0,
+        )
+        if response.status_code != 200:
+            log.warning("response_url refused the answer: HTTP %s", response.status_code)
+            return
+
+
+def _slow(command: Command) -> str | None:
+    """The niche of a command that may take a while (it reads X), else None."""
+    if isinstance(command, FindInfluencers):
+        return command.request.niche
+    if isinstance(command, DigestCommand) and command.action is DigestAction.PREVIEW:
+        return command.niche
+    return None
+
+
+class SlackHandlers:
+    """The listeners, as closures Bolt can inspect (it injects arguments by name)."""
+
+    def __init__(self, scout: Scout, work: BackgroundWork, progress_after: float) -> None:
+        self.scout = scout
+        self.work = work
+        self.progress_after = progress_after
+
+    def register(self, app: AsyncApp) -> None:
+        for name in SLASH_COMMANDS:
+            app.command(name)(self._command_listener())
+        app.action(re.compile(rf"^{TRACK_ACTION}(:.*)?$"))(self._track_listener())
+        app.action(SHARE_ACTION)(self._share_listener())
+
+    def _command_listener(self) -> Any:
+        async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+            try:
+                scope = scope_of(body)
+                command = parse_command(
+                    str(body.get("command", "")), from_slack(body.get("text") or "")
+                )
+            except BadInput as err:  # bad typing is answered in the ack itself
+                error = render_error(friendly_error(err))
+                await ack(text=error.text, blocks=error.blocks, response_type="ephemeral")
+                return
+            await ack()
+            self.work.spawn(self.answer(command, scope, respond), f"slack {body.get('command')}")
+
+        return on_command
+
+    def _track_listener(self) -> Any:
+        async def on_track(
+            ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ) -> None:
+            await ack()
+            self.work.spawn(self.track(body, str(action.get("value", "")), respond), "slack track")
+
+        return on_track
+
+    def _share_listener(self) -> Any:
+        async def on_share(
+            ack: AsyncAck,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            client: AsyncWebClient,
+            respond: AsyncRespond,
+        ) -> None:
+            await ack()
+            self.work.spawn(
+                self.share(body, str(action.get("value", "")), client, respond), "slack share"
+            )
+
+        return on_share
+
+    async def answer(self, command: Command, scope: Scope, respond: AsyncRespond) -> None:
+        """Run a command; say "Searching…" if it takes more than a moment; reply privately."""
+        job = asyncio.ensure_future(self.scout.handle(command, scope))
+        progressed = False
+        niche = _slow(command)
+        if niche is not None:
+            done, _ = await asyncio.wait({job}, timeout=self.progress_after)
+            if not done:
+                await send(respond, [render_progress(niche)], replace=False)
+                progressed = True
+        try:
+            reply = await job
+            share = command.request if isinstance(command, FindInfluencers) else None
+            messages = render(reply, share=share)
+        except Exception as err:  # every failure becomes words for the user
+            messages = [render_error(friendly_error(err))]
+        await send(respond, messages, replace=progressed)
+
+    async def track(self, body: dict[str, Any], handle: str, respond: AsyncRespond) -> None:
+        """The Track button: add the account to the watchlist of the channel it was clicked in."""
+        try:
+            scope = scope_of(body)
+            reply = await self.scout.handle(build_watchlist("add", [handle]), scope)
+            messages = render(reply)
+        except Exception as err:
+            messages = [render_error(friendly_error(err))]
+        await send(respond, messages, replace=False)
+
+    async def share(
+        self, body: dict[str, Any], text: str, client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        """The "Post to channel" button: the same search for everyone (free from today's cache)."""
+        user = _id(body, "user_id", "user")
+        try:
+            scope = scope_of(body)
+            command = parse_command(FIND.name, text)
+            reply = await self.scout.handle(command, scope)
+            messages = render(reply, shared_by=user or None)
+        except Exception as err:
+            await send(respond, [render_error(friendly_error(err))], replace=False)
+            return
+        try:
+            for message in messages:
+                await client.chat_postMessage(
+                    channel=scope.channel,
+                    text=message.text,
+                    blocks=message.blocks,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+        except SlackApiError as err:
+            if slack_error_code(err) not in ("not_in_channel", "channel_not_found"):
+                await send(respond, [render_error(friendly_error(err))], replace=False)
+                return
+            # A private channel or DM the bot is not in: response_url can still post there.
+            for message in messages:
+                await respond(
+                    text=message.text,
+                    blocks=message.blocks,
+                    response_type="in_channel",
+                    replace_original=False,
+                )
+
+
+def oauth_settings(
+    settings: SlackSettings,
+    installation_store: AsyncInstallationStore,
+    state_store: AsyncOAuthStateStore,
+) -> AsyncOAuthSettings:
+    """The install flow for many workspaces: `/slack/install`, Slack, `/slack/oauth_redirect`."""
+    return AsyncOAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=secret(settings.slack_client_secret),
+        scopes=list(BOT_SCOPES),
+        user_scopes=[],
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        authorization_url=authorization_url(api_base_url(settings)),
+        installation_store=installation_store,
+        installation_store_bot_only=True,
+        state_store=state_store,
+    )
+
+
+def build_slack_app(
+    scout: Scout,
+    settings: SlackSettings,
+    *,
+    installation_store: AsyncInstallationStore | None = None,
+    state_store: AsyncOAuthStateStore | None = None,
+    work: BackgroundWork | None = None,
+    progress_after: float = PROGRESS_AFTER_SECONDS,
+    socket_mode: bool = False,
+) -> AsyncApp:
+    """The Bolt app for one Scout.
+
+    Single workspace: `SLACK_BOT_TOKEN`. Many workspaces: `SLACK_CLIENT_ID` and
+    `SLACK_CLIENT_SECRET` with an installation store and a state store (see
+    `adapters.slack.oauth.sql_stores`). The signing secret is needed for HTTP mode;
+    Socket Mode requests arrive over an authenticated websocket instead.
+    """
+    signing_secret = secret(settings.slack_signing_secret)
+    if not signing_secret and not socket_mode:
+        # Without it anyone could forge commands to the public endpoint.
+        raise ValueError("Slack HTTP mode needs SLACK_SIGNING_SECRET")
+    token = secret(settings.slack_bot_token) or None
+    options: dict[str, Any] = {}
+    if uses_oauth(settings):
+        if installation_store is None or state_store is None:
+            raise ValueError("OAuth needs an installation store and a state store")
+        options["oauth_settings"] = oauth_settings(settings, installation_store, state_store)
+        options["installation_store"] = installation_store
+        options["installation_store_bot_only"] = True
+    elif not token:
+        raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    app = AsyncApp(
+        name="influencer-scout",
+        token=token,
+        signing_secret=signing_secret,
+        request_verification_enabled=bool(signing_secret),
+        # Our listeners only ack and hand the work to `BackgroundWork`, so Bolt can run
+        # them inline: with False it runs them as a task and polls for the ack every 10 ms.
+        process_before_response=True,
+        user_facing_authorize_error_message=NOT_INSTALLED,
+        **options,
+    )
+    # Bolt builds its client from the token; its per-request clients and the OAuth flow
+    # take their base URL from this one, so SLACK_API_BASE_URL reaches every call.
+    app.client.base_url = api_base_url(settings)
+    SlackHandlers(scout, work if work is not None else BackgroundWork(), progress_after).register(
+        app
+    )
+    return app

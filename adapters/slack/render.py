@@ -1,0 +1,447 @@
+"""Core replies and notices as Slack Block Kit messages, with plain `text` fallbacks.
+
+Every message stays within Slack's limits (50 blocks, 3,000 characters per section,
+150 per header); a reply too big for one message becomes several. Text that comes
+from X (names, reasons) is escaped so it can never ping a channel or forge a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.commands import COMMANDS, FIND, HELP, command_spec
+from core.models import (
+    AccountNotice,
+    Candidate,
+    Cost,
+    Digest,
+    DigestSubscriptionsView,
+    HelpView,
+    ReasonKind,
+    SearchRequest,
+    SearchResult,
+    Tier,
+    TierAlert,
+    WatchChange,
+    WatchlistView,
+)
+from core.tiers import format_count
+
+Block = dict[str, Any]
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3_000
+MAX_HEADER_CHARS = 150
+MAX_CONTEXT_CHARS = 2_000
+MAX_BUTTON_VALUE = 2_000
+MAX_FALLBACK_CHARS = 3_000
+
+TRACK_ACTION = "track"
+SHARE_ACTION = "post_to_channel"
+
+SAMPLE_NOTE = (
+    ":information_source: *Sample data*: a bundled offline sample, not live X results. "
+    "Set `X_BEARER_TOKEN` for live results."
+)
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """One Slack message: the notification/accessibility `text` and its blocks."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+# --- small pieces ------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; stops `<!channel>` or fake links in X text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn(clip(text, MAX_SECTION_CHARS))}
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
+
+
+def mrkdwn(text: str) -> Block:
+    return {"type": "mrkdwn", "text": text}
+
+
+def header(text: str) -> Block:
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER_CHARS), "emoji": True},
+    }
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(clip(t, MAX_CONTEXT_CHARS)) for t in texts]}
+
+
+def button(text: str, action_id: str, value: str, *, primary: bool = False) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(text, 75), "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if primary:
+        element["style"] = "primary"
+    return element
+
+
+def profile_link(username: str) -> str:
+    # Handles are [A-Za-z0-9_] (checked by the parser), so they need no escaping here.
+    return f"<https://x.com/{username}|@{username}>"
+
+
+def cost_text(cost: Cost, *, from_cache: bool = False, budget_left: float | None = None) -> str:
+    text = (
+        f"Cost: {cost.requests} request{'s' if cost.requests != 1 else ''}, "
+        f"{cost.posts_read} posts read, {cost.users_read} users read, ≈ ${cost.usd:,.2f}"
+    )
+    if from_cache:
+        text += " (served from today's cache)"
+    if budget_left is not None:
+        text += f" · monthly budget left ${budget_left:,.2f}"
+    return text
+
+
+def tier_name(tier: Tier | None) -> str:
+    return tier.value if tier else "no tier"
+
+
+def paginate(
+    head: Sequence[Block], items: Sequence[Block], tail: Sequence[Block]
+) -> list[list[Block]]:
+    """Split `head + items + tail` into messages of at most `MAX_BLOCKS` blocks.
+
+    The head opens the first message and the tail closes the last; items are spread
+    evenly so a 50-result answer reads as two halves, not 48 + 2.
+    """
+    if len(head) + len(items) + len(tail) <= MAX_BLOCKS:
+        return [[*head, *items, *tail]]
+    room = MAX_BLOCKS - max(len(head), len(tail), 1)
+    pages = max(2, -(-len(items) // room))
+    per_page = -(-len(items) // pages)
+    chunks = [list(items[i : i + per_page]) for i in range(0, len(items), per_page)]
+    out = [list(chunk) for chunk in chunks]
+    out[0][:0] = head
+    out[-1].extend(tail)
+    return out
+
+
+# --- search results and digests ----------------------------------------------------
+
+
+def candidate_block(rank: int, c: Candidate, *, trackable: bool = True) -> Block:
+    """One account: linked handle, name, numbers, reasons, and a Track button."""
+    u = c.user
+    lines = [
+        f"*{rank}. {profile_link(u.username)}* · {escape(u.name)}",
+        f"*{format_count(u.followers)}* followers · {tier_name(c.tier)} · "
+        f"engagement *{c.engagement_rate:.2%}* · relevance *{c.relevance:.2f}*",
+    ]
+    strengths = [escape(r.text) for r in c.reasons if r.kind is ReasonKind.STRENGTH]
+    flags = [escape(r.text) for r in c.reasons if r.kind is ReasonKind.SUSPICION]
+    if strengths:
+        lines.append(":white_check_mark: " + "; ".join(strengths))
+    if flags:
+        lines.append(":mag: Check: " + "; ".join(flags))
+    accessory = None
+    if trackable:
+        # Unique per message: Slack asks for distinct action ids among interactive elements.
+        accessory = button("Track", f"{TRACK_ACTION}:{u.username.lower()}", u.username)
+    return section("\n".join(lines), accessory)
+
+
+def search_command_text(request: SearchRequest) -> str:
+    """The search as `/find-influencers` text, so "Post to channel" can run it again."""
+    parts = [
+        f"tier:{request.tier.value if request.tier else 'any'}",
+        f"lang:{request.lang or 'any'}",
+        f"limit:{request.limit}",
+    ]
+    if request.min_followers is not None:
+        parts.append(f"min:{request.min_followers}")
+    if request.max_followers is not None:
+        parts.append(f"max:{request.max_followers}")
+    return " ".join([request.niche.strip(), *parts])
+
+
+def _handles_line(candidates: Sequence[Candidate], limit: int = 10) -> str:
+    shown = ", ".join(f"@{c.user.username}" for c in candidates[:limit])
+    more = len(candidates) - limit
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def render_search(
+    result: SearchResult, *, share: SearchRequest | None = None, shared_by: str | None = None
+) -> list[SlackMessage]:
+    """A ranked answer. `share` adds the "Post to channel" button (private answers only)."""
+    count = len(result.results)
+    title = f"Influencers for “{result.niche}” · {count} found"
+    head = [header(title)]
+    if shared_by:
+        head.append(context(f"Shared by <@{shared_by}>"))
+    if result.source == "sample":
+        head.append(context(SAMPLE_NOTE))
+    items = [candidate_block(i, c) for i, c in enumerate(result.results, 1)]
+    if not items:
+        items = [
+            section(
+                "Nobody in range posted on this niche in the last 7 days. Try another tier "
+                "(`tier:nano`, `tier:any`) or a broader niche."
+            )
+        ]
+    tail: list[Block] = []
+    if result.stopped_early:
+        tail.append(context(f":hourglass: Note: {escape(result.stopped_early)}."))
+    tail.append(
+        context(
+            f"Query: `{escape(result.query)}`",
+            cost_text(
+                result.cost, from_cache=result.from_cache, budget_left=result.budget_left_usd
+            ),
+        )
+    )
+    if share is not None:
+        value = search_command_text(share)
+        if len(value) <= MAX_BUTTON_VALUE:
+            tail.append(
+                {
+                    "type": "actions",
+                    "elements": [button("Post to channel", SHARE_ACTION, value, primary=True)],
+                }
+            )
+    sample = " (sample data)" if result.source == "sample" else ""
+    fallback = f"{count} influencers for “{result.niche}”{sample}"
+    if count:
+        fallback += ": " + _handles_line(result.results)
+    return _messages(fallback, paginate(head, items, tail))
+
+
+def render_digest(digest: Digest) -> list[SlackMessage]:
+    title = "Digest preview" if digest.preview else "Weekly digest"
+    head = [header(f"{title}: new micro influencers in “{digest.niche}”")]
+    if digest.source == "sample":
+        head.append(context(SAMPLE_NOTE))
+    tail = [context(cost_text(digest.cost))]
+    # One message, so a retried delivery never posts half a digest twice.
+    room = MAX_BLOCKS - len(head) - len(tail) - 1
+    shown = digest.candidates[:room]
+    items = [candidate_block(i, c) for i, c in enumerate(shown, 1)]
+    if not items:
+        items = [section("Nothing new this week: every account found was in an earlier digest.")]
+    if len(digest.candidates) > len(shown):
+        more = len(digest.candidates) - len(shown)
+        items.append(
+            context(f"…and {more} more: `/find-influencers {escape(digest.niche)}` lists them.")
+        )
+    fallback = f"{title} for “{digest.niche}”: {len(digest.candidates)} new"
+    if digest.candidates:
+        fallback += ": " + _handles_line(digest.candidates)
+    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), [*head, *items, *tail])]
+
+
+def _messages(fallback: str, pages: list[list[Block]]) -> list[SlackMessage]:
+    out = []
+    for i, blocks in enumerate(pages):
+        text = fallback if i == 0 else f"{fallback} (part {i + 1} of {len(pages)})"
+        out.append(SlackMessage(clip(text, MAX_FALLBACK_CHARS), blocks))
+    return out
+
+
+# --- watchlists, subscriptions, help ------------------------------------------------
+
+
+def _watch_lines(change: WatchChange, show: Callable[[str], str]) -> list[str]:
+    def handles(names: Sequence[str]) -> str:
+        return ", ".join(show(h) for h in names)
+
+    lines: list[str] = []
+    if change.added:
+        lines.append(f"Now tracking {handles(change.added)} in this channel.")
+    if change.already:
+        lines.append(f"Already tracked here: {handles(change.already)}.")
+    if change.removed:
+        lines.append(f"Stopped tracking {handles(change.removed)}.")
+    if change.not_found:
+        verb = "Not on this watchlist" if change.removed or not change.added else "Not found on X"
+        lines.append(f"{verb}: " + ", ".join(f"@{h}" for h in change.not_found) + ".")
+    return lines or ["Nothing changed."]
+
+
+def render_watch_change(change: WatchChange) -> list[SlackMessage]:
+    blocks = [section("\n".join(_watch_lines(change, profile_link)))]
+    if change.cost.requests:
+        blocks.append(context(cost_text(change.cost)))
+    plain = " ".join(_watch_lines(change, lambda h: f"@{h}"))
+    return [SlackMessage(clip(plain, MAX_FALLBACK_CHARS), blocks)]
+
+
+def _packed_sections(lines: Sequence[str], max_blocks: int) -> list[Block]:
+    """Lines packed into as few sections as fit 3,000 characters, at most `max_blocks`."""
+    blocks: list[Block] = []
+    current: list[str] = []
+    size = 0
+    shown = 0
+    for line in lines:
+        if current and size + len(line) + 1 > MAX_SECTION_CHARS:
+            if len(blocks) == max_blocks - 1:
+                break
+            blocks.append(section("\n".join(current)))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+        shown += 1
+    if current:
+        blocks.append(section("\n".join(current)))
+    if shown < len(lines):
+        blocks.append(context(f"…and {len(lines) - shown} more."))
+    return blocks
+
+
+def render_watchlist(view: WatchlistView) -> list[SlackMessage]:
+    if not view.entries:
+        text = "This channel's watchlist is empty. Add accounts with `/watchlist add @handle`."
+        return [SlackMessage(text.replace("`", ""), [section(text)])]
+    lines = []
+    for e in view.entries:
+        followers = format_count(e.followers) if e.followers is not None else "?"
+        name = f" · {escape(e.name)}" if e.name else ""
+        lines.append(
+            f"• {profile_link(e.username)}{name} · {followers} followers · {tier_name(e.tier)}"
+        )
+    blocks = [header(f"Watchlist · {len(view.entries)} accounts")]
+    blocks += _packed_sections(lines, MAX_BLOCKS - 3)
+    blocks.append(context("Alerts come here when a tracked account changes tier."))
+    fallback = f"Watchlist: {len(view.entries)} accounts: " + ", ".join(
+        f"@{e.username}" for e in view.entries[:20]
+    )
+    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
+
+
+def render_subscriptions(view: DigestSubscriptionsView) -> list[SlackMessage]:
+    lines = [escape(view.message)] if view.message else []
+    if view.subscriptions:
+        lines.append("*Weekly digests in this channel:*")
+    else:
+        lines.append("No weekly digests in this channel. Try `/digest subscribe fitness`.")
+    for s in view.subscriptions:
+        paused = " _(paused: the bot cannot post here)_" if s.paused else ""
+        lines.append(
+            f"• *{escape(s.niche)}*: {WEEKDAY_NAMES[s.weekday]}s at {s.at:%H:%M} "
+            f"{escape(s.tz)}{paused}"
+        )
+    blocks = _packed_sections(lines, MAX_BLOCKS)
+    plain = " ".join(lines).replace("*", "").replace("`", "").replace("_", "")
+    return [SlackMessage(clip(plain, MAX_FALLBACK_CHARS), blocks)]
+
+
+def render_help(view: HelpView) -> list[SlackMessage]:
+    specs = [command_spec(view.topic)] if view.topic else list(COMMANDS)
+    blocks: list[Block] = [header("Influencer scout: micro influencers on X")]
+    for spec in specs:
+        lines = [f"*`{spec.usage}`*", spec.summary]
+        for opt in spec.options:
+            default = f" (default `{opt.default}`)" if opt.default else ""
+            lines.append(f"• `{opt.name}:` {opt.help}{default}")
+        lines.extend(f"_e.g._ `{ex}`" for ex in spec.examples)
+        blocks.append(section("\n".join(lines)))
+    blocks.append(
+        context(
+            f"Answers to /{FIND.name} are private until you press *Post to channel*; "
+            "*Track* adds an account to this channel's watchlist. "
+            f"`/{HELP.name} <command>` shows one command."
+        )
+    )
+    fallback = "Commands: " + ", ".join(f"/{s.name}" for s in specs)
+    return [SlackMessage(fallback, blocks)]
+
+
+# --- notices posted by the scheduler -----------------------------------------------
+
+
+def render_tier_alert(alert: TierAlert) -> list[SlackMessage]:
+    up = alert.after_followers >= alert.before_followers
+    emoji = ":chart_with_upwards_trend:" if up else ":chart_with_downwards_trend:"
+    who = profile_link(alert.username)
+    name = f" ({escape(alert.name)})" if alert.name else ""
+    text = (
+        f"{emoji} {who}{name} moved from *{tier_name(alert.before_tier)}* to "
+        f"*{tier_name(alert.after_tier)}*: {format_count(alert.before_followers)} → "
+        f"{format_count(alert.after_followers)} followers."
+    )
+    blocks = [section(text)]
+    growth = []
+    if alert.growth_7d is not None:
+        growth.append(f"7-day growth {alert.growth_7d:+.1%}")
+    if alert.growth_30d is not None:
+        growth.append(f"30-day growth {alert.growth_30d:+.1%}")
+    if growth:
+        blocks.append(context(" · ".join(growth)))
+    fallback = (
+        f"@{alert.username} moved from {tier_name(alert.before_tier)} to "
+        f"{tier_name(alert.after_tier)} ({format_count(alert.after_followers)} followers)"
+    )
+    return [SlackMessage(fallback, blocks)]
+
+
+def render_account_notice(notice: AccountNotice) -> list[SlackMessage]:
+    detail = f" {escape(notice.detail)}" if notice.detail else ""
+    text = (
+        f":warning: @{notice.username} on this channel's watchlist is no longer available on X "
+        f"({escape(notice.status)}).{detail}\n"
+        f"Remove it with `/watchlist remove @{notice.username}`."
+    )
+    fallback = f"@{notice.username} is no longer available on X ({notice.status})"
+    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), [section(text)])]
+
+
+def render_error(text: str) -> SlackMessage:
+    return SlackMessage(clip(text, MAX_FALLBACK_CHARS), [section(f":warning: {escape(text)}")])
+
+
+def render_progress(niche: str) -> SlackMessage:
+    text = f"Searching X for “{clip(niche, 100)}”… (recent posts, then scoring their authors)"
+    return SlackMessage(text, [context(f":hourglass_flowing_sand: {escape(text)}")])
+
+
+def render(
+    reply: object, *, share: SearchRequest | None = None, shared_by: str | None = None
+) -> list[SlackMessage]:
+    """Any core reply or notice as one or more Slack messages."""
+    match reply:
+        case SearchResult():
+            return render_search(reply, share=share, shared_by=shared_by)
+        case WatchChange():
+            return render_watch_change(reply)
+        case WatchlistView():
+            return render_watchlist(reply)
+        case DigestSubscriptionsView():
+            return render_subscriptions(reply)
+        case Digest():
+            return render_digest(reply)
+        case HelpView():
+            return render_help(reply)
+        case TierAlert():
+            return render_tier_alert(reply)
+        case AccountNotice():
+            return render_account_notice(reply)
+    raise TypeError(f"cannot render {type(reply).__name__}")

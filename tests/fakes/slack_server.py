@@ -1,0 +1,426 @@
+"""A real local HTTP server speaking the Slack Web API, plus what else Slack provides.
+
+One aiohttp server on 127.0.0.1 answers:
+
+- the Web API methods the bot calls (`auth.test`, `chat.postMessage`,
+  `chat.postEphemeral`, `apps.connections.open`, `oauth.v2.access`) under `/api/`,
+  recording every call with the token it carried;
+- `response_url`s (`/hooks/<id>`), recording what the bot answered (5 uses each,
+  like Slack);
+- a Socket Mode websocket (`/socket`), which tests drive with `socket_send`.
+
+    async with FakeSlack() as slack:
+        slack.add_team("T1", "xoxb-t1")
+        slack.fail_next("chat.postMessage", "ratelimited", status=429, retry_after=7)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Self
+from urllib.parse import urlencode
+
+from aiohttp import WSMsgType, web
+
+RESPONSE_URL_USES = 5
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One Web API call: the method, the token it carried and its arguments."""
+
+    method: str
+    token: str | None
+    args: dict[str, Any]
+
+
+@dataclass
+class _Fault:
+    method: str
+    error: str
+    status: int
+    retry_after: float | None
+    times: int
+
+
+@dataclass
+class Team:
+    team_id: str
+    bot_token: str
+    name: str = "Test Team"
+    bot_user_id: str = "UBOT"
+    bot_id: str = "BBOT"
+
+
+@dataclass
+class FakeSlack:
+    """The fake Slack. Tokens must be registered (`add_team`) or calls fail `invalid_auth`."""
+
+    app_token: str = "xapp-1-A1-test"
+    client_id: str = "1111.2222"
+    client_secret: str = "client-secret-for-tests"
+    calls: list[ApiCall] = field(default_factory=list)
+    hooks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # `time.perf_counter()` of each post to a hook, for latency measurements.
+    hook_times: dict[str, list[float]] = field(default_factory=dict)
+    socket_received: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.teams: dict[str, Team] = {}
+        self._installs: dict[str, Team] = {}
+        self._faults: list[_Fault] = []
+        self._hook_ids = itertools.count(1)
+        self._ts = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._runner: web.AppRunner | None = None
+        self._port = 0
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/hooks/{hook}", self._hook)
+        app.router.add_get("/socket", self._socket)
+        app.router.add_get("/oauth/v2/authorize", self._authorize_page)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._port}/"
+
+    @property
+    def api_url(self) -> str:
+        """What `SLACK_API_BASE_URL` should be."""
+        return self.base_url + "api/"
+
+    # --- test controls ----------------------------------------------------------------
+
+    def add_team(self, team_id: str, bot_token: str, name: str = "Test Team") -> Team:
+        team = Team(team_id, bot_token, name, bot_user_id=f"UBOT{team_id}", bot_id=f"B{team_id}")
+        self.teams[bot_token] = team
+        return team
+
+    def add_install(self, code: str, team_id: str, bot_token: str) -> None:
+        """`oauth.v2.access` with `code` installs the app in `team_id` with `bot_token`."""
+        self._installs[code] = Team(team_id, bot_token, f"Team {team_id}")
+
+    def fail_next(
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        retry_after: float | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
+        self._faults.append(_Fault(method, error, status, retry_after, times))
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+    def response_url(self) -> str:
+        """A fresh `response_url` that records what is posted to it."""
+        hook = f"h{next(self._hook_ids)}"
+        self.hooks[hook] = []
+        self.hook_times[hook] = []
+        return f"{self.base_url}hooks/{hook}"
+
+    def posted_to(self, response_url: str) -> list[dict[str, Any]]:
+        return self.hooks[response_url.rsplit("/", 1)[-1]]
+
+    def posted_at(self, response_url: str) -> list[float]:
+        """`time.perf_counter()` when each post to `response_url` arrived."""
+        return self.hook_times[response_url.rsplit("/", 1)[-1]]
+
+    async def wait_for_posts(
+        self, response_url: str, count: int = 1, within: float = 5.0
+    ) -> list[dict[str, Any]]:
+        """What was posted to `response_url`, once at least `count` posts arrived."""
+        hook = response_url.rsplit("/", 1)[-1]
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: len(self.hooks[hook]) >= count)
+        return self.hooks[hook]
+
+    async def wait_for_calls(
+        self, method: str, count: int = 1, within: float = 5.0
+    ) -> list[ApiCall]:
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: len(self.calls_to(method)) >= count)
+        return self.calls_to(method)
+
+    async def wait_for_socket(self, within: float = 5.0) -> None:
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: bool(self._sockets))
+
+    async def socket_send(self, envelope: Mapping[str, Any]) -> None:
+        """Send a Socket Mode envelope to the connected app."""
+        await self._sockets[-1].send_str(json.dumps(envelope))
+
+    async def wait_for_socket_message(
+        self, envelope_id: str, within: float = 5.0
+    ) -> dict[str, Any]:
+        """The app's acknowledgement of `envelope_id`."""
+
+        def found() -> dict[str, Any] | None:
+            for message in self.socket_received:
+                if message.get("envelope_id") == envelope_id:
+                    return message
+            return None
+
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: found() is not None)
+        message = found()
+        assert message is not None
+        return message
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    @staticmethod
+    async def _args(request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            body = await request.json()
+            if isinstance(body, dict):
+                args.update(body)
+        elif request.can_read_body:
+            args.update({k: str(v) for k, v in (await request.post()).items()})
+        return args
+
+    @staticmethod
+    def _token(request: web.Request, args: Mapping[str, Any]) -> str | None:
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            return auth.removeprefix("Bearer ")
+        token = args.get("token")
+        return str(token) if token else None
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        for fault in self._faults:
+            if fault.method == method:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        token = self._token(request, args)
+        self.calls.append(ApiCall(method, token, args))
+        await self._notify()
+        fault = self._take_fault(method)
+        if fault is not None:
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(int(fault.retry_after))
+            return web.json_response(
+                {"ok": False, "error": fault.error}, status=fault.status, headers=headers
+            )
+        if method == "oauth.v2.access":
+            return self._oauth_access(request, args)
+        if method == "apps.connections.open":
+            if token != self.app_token:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response(
+                {"ok": True, "url": f"ws://127.0.0.1:{self._port}/socket?ticket=t"}
+            )
+        team = self.teams.get(token or "")
+        if team is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if method == "auth.test":
+            return web.json_response(
+                {
+                    "ok": True,
+                    "url": f"https://{team.team_id.lower()}.slack.com/",
+                    "team": team.name,
+                    "user": "influencer-scout",
+                    "team_id": team.team_id,
+                    "user_id": team.bot_user_id,
+                    "bot_id": team.bot_id,
+                    "is_enterprise_install": False,
+                }
+            )
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            if not args.get("channel"):
+                return web.json_response({"ok": False, "error": "channel_not_found"})
+            blocks = args.get("blocks")
+            if isinstance(blocks, list) and len(blocks) > 50:
+                return web.json_response({"ok": False, "error": "invalid_blocks"})
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            return web.json_response({"ok": True, "channel": args["channel"], "ts": ts})
+        return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+
+    def _oauth_access(self, request: web.Request, args: Mapping[str, Any]) -> web.Response:
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if (client_id, client_secret) != (self.client_id, self.client_secret):
+            return web.json_response({"ok": False, "error": "invalid_client_id"})
+        install = self._installs.pop(str(args.get("code")), None)
+        if install is None:
+            return web.json_response({"ok": False, "error": "invalid_code"})
+        team = self.add_team(install.team_id, install.bot_token, install.name)
+        return web.json_response(
+            {
+                "ok": True,
+                "app_id": "A1",
+                "authed_user": {"id": "UINSTALLER"},
+                "scope": "commands,chat:write,chat:write.public",
+                "token_type": "bot",
+                "access_token": team.bot_token,
+                "bot_user_id": team.bot_user_id,
+                "team": {"id": team.team_id, "name": team.name},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
+        )
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        hook = request.match_info["hook"]
+        if hook not in self.hooks:
+            return web.Response(status=404, text="no_service")
+        if len(self.hooks[hook]) >= RESPONSE_URL_USES:
+            return web.Response(status=404, text="used_url")
+        self.hooks[hook].append(await request.json())
+        self.hook_times[hook].append(time.perf_counter())
+        await self._notify()
+        return web.Response(text="ok")
+
+    async def _authorize_page(self, request: web.Request) -> web.Response:
+        return web.Response(text=f"Slack would ask to install {request.query.get('client_id')}")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(
+            json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+        )
+        await self._notify()
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    self.socket_received.append(json.loads(message.data))
+                    await self._notify()
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+
+# --- what Slack sends to the bot ----------------------------------------------------------
+
+
+def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's request signature: `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+def slash_command_payload(
+    command: str,
+    text: str,
+    *,
+    team: str,
+    channel: str,
+    user: str = "U1",
+    response_url: str,
+) -> dict[str, str]:
+    """The form fields of a slash command, as Slack posts them."""
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team,
+        "team_domain": team.lower(),
+        "channel_id": channel,
+        "channel_name": "general",
+        "user_id": user,
+        "user_name": "ann",
+        "command": command if command.startswith("/") else f"/{command}",
+        "text": text,
+        "api_app_id": "A1",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": "1.2.abc",
+    }
+
+
+def slash_command_body(*args: Any, **kwargs: Any) -> str:
+    return urlencode(slash_command_payload(*args, **kwargs))
+
+
+def block_action_payload(
+    action_id: str,
+    value: str,
+    *,
+    team: str,
+    channel: str,
+    user: str = "U1",
+    response_url: str,
+    ephemeral: bool = True,
+) -> dict[str, Any]:
+    """A button click (`block_actions`), as Slack sends it."""
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": "ann", "team_id": team},
+        "api_app_id": "A1",
+        "token": "legacy-verification-token",
+        "container": {"type": "message", "channel_id": channel, "is_ephemeral": ephemeral},
+        "trigger_id": "1.2.def",
+        "team": {"id": team, "domain": team.lower()},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "general"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
+def block_action_body(*args: Any, **kwargs: Any) -> str:
+    return urlencode({"payload": json.dumps(block_action_payload(*args, **kwargs))})
