@@ -102,7 +102,10 @@ WATCHLIST = CommandSpec(
 DIGEST = CommandSpec(
     name="digest",
     summary="Weekly digest of micro influencers newly found in a niche.",
-    usage="/digest subscribe|list|unsubscribe|preview <niche> [day:mon] [time:09:00] [tz:UTC]",
+    usage=(
+        "/digest subscribe|list|unsubscribe|preview <niche> "
+        "[day:mon] [time:09:00] [tz:Europe/Berlin]"
+    ),
     argument="niche",
     argument_help="The niche to follow, e.g. fitness",
     options=(
