@@ -1,0 +1,28 @@
+"""`ConsoleSink`: scheduled messages (digests, tier alerts, account notices) as terminal text.
+
+The terminal bot and the command line deliver `console` channels through it; it
+implements `core.ports.MessageSink` for platform "console".
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from adapters.console.schedule_render import render_notice
+from core.models import Notice, Scope
+
+
+class ConsoleSink:
+    """Prints each notice under a `[#channel]` header; never fails, never rate limited."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    @property
+    def platform(self) -> str:
+        return "console"
+
+    async def deliver(self, scope: Scope, notice: Notice) -> None:
+        stream = self._stream or sys.stdout
+        print(f"[#{scope.channel}] {render_notice(notice)}", file=stream, flush=True)

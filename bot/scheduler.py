@@ -1,0 +1,186 @@
+"""APScheduler jobs for scheduled work, in the bot's own event loop.
+
+The jobs are defined here at start-up (explicit ids, `replace_existing`) and keep no
+state of their own: each tick asks our tables what is due. A refresh period and a
+digest period are claimed in the database, so a restart picks up where the last
+process stopped and several instances on one PostgreSQL do each piece of work once.
+
+- `watchlist-refresh`: every minute, claims the current refresh period (periods of
+  `WATCHLIST_REFRESH_HOURS`, aligned to midnight UTC) and runs it if unclaimed; a
+  claim whose owner died is taken over after its lease and resumes with the accounts
+  not refreshed yet.
+- `digests`: every minute, decides the digests that are due (DST-safe, each period
+  once; after downtime only the latest missed one).
+- `outbox`: every few seconds, delivers what is due.
+- `maintenance`: daily, drops search-cache days no digest can use any more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.wiring import Services
+from core.digests import MAX_LOOKBACK_DAYS
+from core.refresh import RefreshReport
+
+log = logging.getLogger(__name__)
+
+REFRESH_JOB = "watchlist-refresh"
+DIGEST_JOB = "digests"
+OUTBOX_JOB = "outbox"
+MAINTENANCE_JOB = "maintenance"
+
+TICK_SECONDS = 60.0
+OUTBOX_SECONDS = 5.0
+MAINTENANCE_HOURS = 24.0
+REFRESH_LEASE = timedelta(minutes=10)
+SHUTDOWN_GRACE_SECONDS = 10.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def refresh_period(now: datetime, every: timedelta) -> datetime:
+    """Start of the refresh period `now` falls in (periods aligned to the Unix epoch)."""
+    periods = (now - _EPOCH) // every
+    return _EPOCH + periods * every
+
+
+class BotScheduler:
+    """Owns the `AsyncIOScheduler` and the job functions it calls."""
+
+    def __init__(
+        self,
+        svc: Services,
+        *,
+        tick_seconds: float = TICK_SECONDS,
+        outbox_seconds: float = OUTBOX_SECONDS,
+    ) -> None:
+        self._svc = svc
+        self._tick = tick_seconds
+        self._outbox_every = outbox_seconds
+        self._scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[object]] = set()
+
+    @property
+    def refresh_every(self) -> timedelta:
+        return timedelta(hours=self._svc.settings.watchlist_refresh_hours)
+
+    def start(self) -> None:
+        """Add the jobs and start; must be called inside the running event loop."""
+        aps = logging.getLogger("apscheduler")
+        if aps.level == logging.NOTSET:
+            # APScheduler logs every run at INFO: every 5 s for the outbox job. Our own
+            # jobs log what they do; its warnings (missed runs) still come through.
+            aps.setLevel(logging.WARNING)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        now = datetime.now(UTC)
+        jobs: tuple[tuple[str, Callable[[], Awaitable[object]], float], ...] = (
+            (REFRESH_JOB, self.refresh_tick, self._tick),
+            (DIGEST_JOB, self.digest_tick, self._tick),
+            (OUTBOX_JOB, self.outbox_tick, self._outbox_every),
+            (MAINTENANCE_JOB, self.maintenance_tick, MAINTENANCE_HOURS * 3600),
+        )
+        for job_id, func, seconds in jobs:
+            scheduler.add_job(
+                self._guarded(job_id, func),
+                IntervalTrigger(seconds=seconds, timezone=UTC),
+                id=job_id,
+                name=job_id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=max(1, int(seconds)),
+                next_run_time=now,  # catch up at once after a restart
+            )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info(
+            "scheduler started as %s: refresh every %s, digests and outbox checked every "
+            "%.0f s / %.0f s",
+            self._svc.work.owner,
+            self.refresh_every,
+            self._tick,
+            self._outbox_every,
+        )
+
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
+
+    async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Let running jobs finish (up to `grace` seconds), then stop.
+
+        A job cut short loses nothing: its claim's lease runs out and another run
+        finishes the work; undelivered messages stay in the outbox.
+        """
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is None:
+            return
+        scheduler.pause()
+        running = [t for t in self._running if not t.done()]
+        if running:
+            await asyncio.wait(running, timeout=grace)
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # the shutdown runs on the loop's next iteration
+
+    def _guarded(
+        self, job_id: str, func: Callable[[], Awaitable[object]]
+    ) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await func()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduled job %s failed; it runs again at its next tick", job_id)
+            finally:
+                if task is not None:
+                    self._running.discard(task)
+
+        return run
+
+    # -- the jobs ------------------------------------------------------------------
+
+    async def refresh_tick(self) -> RefreshReport | None:
+        """Run the current refresh period if nobody has (or whoever had it died)."""
+        work = self._svc.work
+        now = self._svc.clock.now()
+        start = refresh_period(now, self.refresh_every)
+        key = f"refresh|{start.isoformat()}"
+        claimed = await work.store.claim_job(key, work.owner, now, REFRESH_LEASE)
+        if claimed is None:
+            return None
+        lease_renewed = now
+
+        async def renew() -> None:
+            nonlocal lease_renewed
+            current = self._svc.clock.now()
+            if current - lease_renewed > REFRESH_LEASE / 3:
+                lease_renewed = current
+                await work.store.renew_job(key, work.owner, current + REFRESH_LEASE)
+
+        # A takeover resumes: only accounts not refreshed since the period began.
+        report = await work.refresher.run(not_seen_since=None if claimed else start, on_batch=renew)
+        await work.store.finish_job(key, work.owner, self._svc.clock.now())
+        if report.alerts or report.notices:
+            await work.delivery.deliver_due()
+        return report
+
+    async def digest_tick(self) -> None:
+        work = self._svc.work
+        if await work.digests.run_due():
+            await work.delivery.deliver_due()
+
+    async def outbox_tick(self) -> None:
+        await self._svc.work.delivery.deliver_due()
+
+    async def maintenance_tick(self) -> None:
+        keep_from = self._svc.clock.now().date() - timedelta(days=MAX_LOOKBACK_DAYS)
+        await self._svc.storage.prune(keep_from)

@@ -1,0 +1,490 @@
+"""Delivering the outbox: every decided alert and digest reaches its channel, once.
+
+Messages are written to the outbox in the transaction that decides them; this module
+delivers them. A message is marked delivered only after the platform accepted it;
+rate limits and outages are retried with backoff (never sooner than the platform's
+own `Retry-After`), and after a bounded number of tries it is given up loudly. A
+channel the bot was removed from is paused instead of retried forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time as _time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.errors import ChannelGone, DeliveryRejected, DeliveryRetryLater
+from core.models import (
+    AccountNotice,
+    Candidate,
+    Cost,
+    Digest,
+    Notice,
+    Reason,
+    ReasonKind,
+    Scope,
+    Tier,
+    TierAlert,
+    XUser,
+)
+from core.ports import Clock, MessageSink
+from core.schedule_ports import OutboxItem, OutboxStore
+from core.tiers import format_count
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+KIND_ALERT = "alert"
+KIND_NOTICE = "notice"
+KIND_DIGEST = "digest"
+
+# --- notices as JSON ------------------------------------------------------------------
+
+
+def notice_kind(notice: Notice) -> str:
+    match notice:
+        case TierAlert():
+            return KIND_ALERT
+        case AccountNotice():
+            return KIND_NOTICE
+        case Digest():
+            return KIND_DIGEST
+    raise TypeError(type(notice).__name__)  # pragma: no cover - Notice is a closed union
+
+
+def _dt(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_dt(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _tier(value: Any) -> Tier | None:
+    return Tier(value) if value else None
+
+
+def _scope_json(scope: Scope) -> dict[str, str]:
+    return {"platform": scope.platform, "workspace": scope.workspace, "channel": scope.channel}
+
+
+def _scope(data: Mapping[str, Any]) -> Scope:
+    return Scope(str(data["platform"]), str(data["workspace"]), str(data["channel"]))
+
+
+def _user_json(u: XUser) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "username": u.username,
+        "name": u.name,
+        "followers": u.followers,
+        "following": u.following,
+        "post_count": u.post_count,
+        "listed_count": u.listed_count,
+        "like_count": u.like_count,
+        "description": u.description,
+        "location": u.location,
+        "url": u.url,
+        "created_at": _dt(u.created_at),
+        "verified": u.verified,
+        "protected": u.protected,
+        "default_avatar": u.default_avatar,
+        "profile_image_url": u.profile_image_url,
+    }
+
+
+def _user(d: Mapping[str, Any]) -> XUser:
+    return XUser(
+        id=str(d["id"]),
+        username=str(d["username"]),
+        name=str(d.get("name", "")),
+        followers=int(d.get("followers", 0)),
+        following=int(d.get("following", 0)),
+        post_count=int(d.get("post_count", 0)),
+        listed_count=int(d.get("listed_count", 0)),
+        like_count=int(d.get("like_count", 0)),
+        description=str(d.get("description", "")),
+        location=str(d.get("location", "")),
+        url=str(d.get("url", "")),
+        created_at=_parse_dt(d.get("created_at")),
+        verified=bool(d.get("verified", False)),
+        protected=bool(d.get("protected", False)),
+        default_avatar=bool(d.get("default_avatar", False)),
+        profile_image_url=str(d.get("profile_image_url", "")),
+    )
+
+
+def _candidate_json(c: Candidate) -> dict[str, Any]:
+    return {
+        "user": _user_json(c.user),
+        "tier": c.tier.value if c.tier else None,
+        "engagement_rate": c.engagement_rate,
+        "relevance": c.relevance,
+        "suspicion": c.suspicion,
+        "score": c.score,
+        "reasons": [{"kind": r.kind.value, "text": r.text} for r in c.reasons],
+        "sampled_posts": c.sampled_posts,
+    }
+
+
+def _candidate(d: Mapping[str, Any]) -> Candidate:
+    return Candidate(
+        user=_user(d["user"]),
+        tier=_tier(d.get("tier")),
+        engagement_rate=float(d["engagement_rate"]),
+        relevance=float(d["relevance"]),
+        suspicion=float(d["suspicion"]),
+        score=float(d["score"]),
+        reasons=tuple(Reason(ReasonKind(r["kind"]), str(r["text"])) for r in d["reasons"]),
+        sampled_posts=int(d.get("sampled_posts", 0)),
+    )
+
+
+def encode_notice(notice: Notice) -> dict[str, Any]:
+    """A notice as JSON-safe data for the outbox's payload column."""
+    match notice:
+        case TierAlert():
+            return {
+                "scope": _scope_json(notice.scope),
+                "user_id": notice.user_id,
+                "username": notice.username,
+                "name": notice.name,
+                "before_tier": notice.before_tier.value if notice.before_tier else None,
+                "after_tier": notice.after_tier.value if notice.after_tier else None,
+                "before_followers": notice.before_followers,
+                "after_followers": notice.after_followers,
+                "observed_at": notice.observed_at.isoformat(),
+                "growth_7d": notice.growth_7d,
+                "growth_30d": notice.growth_30d,
+            }
+        case AccountNotice():
+            return {
+                "scope": _scope_json(notice.scope),
+                "user_id": notice.user_id,
+                "username": notice.username,
+                "status": notice.status,
+                "detail": notice.detail,
+            }
+        case Digest():
+            c = notice.cost
+            return {
+                "scope": _scope_json(notice.scope),
+                "niche": notice.niche,
+                "candidates": [_candidate_json(x) for x in notice.candidates],
+                "source": notice.source,
+                "cost": [c.requests, c.posts_read, c.users_read, c.usd],
+                "since": _dt(notice.since),
+                "until": _dt(notice.until),
+                "preview": notice.preview,
+            }
+    raise TypeError(type(notice).__name__)  # pragma: no cover
+
+
+def decode_notice(kind: str, data: Mapping[str, Any]) -> Notice:
+    """The inverse of `encode_notice`."""
+    scope = _scope(data["scope"])
+    if kind == KIND_ALERT:
+        observed = _parse_dt(data["observed_at"])
+        assert observed is not None
+        return TierAlert(
+            scope=scope,
+            user_id=str(data["user_id"]),
+            username=str(data["username"]),
+            name=str(data.get("name", "")),
+            before_tier=_tier(data.get("before_tier")),
+            after_tier=_tier(data.get("after_tier")),
+            before_followers=int(data["before_followers"]),
+            after_followers=int(data["after_followers"]),
+            observed_at=observed,
+            growth_7d=data.get("growth_7d"),
+            growth_30d=data.get("growth_30d"),
+        )
+    if kind == KIND_NOTICE:
+        return AccountNotice(
+            scope=scope,
+            user_id=str(data["user_id"]),
+            username=str(data["username"]),
+            status=str(data["status"]),
+            detail=str(data.get("detail", "")),
+        )
+    if kind == KIND_DIGEST:
+        requests, posts, users, usd = data.get("cost") or (0, 0, 0, 0.0)
+        return Digest(
+            scope=scope,
+            niche=str(data["niche"]),
+            candidates=tuple(_candidate(c) for c in data.get("candidates", ())),
+            source=str(data.get("source", "")),
+            cost=Cost(int(requests), int(posts), int(users), float(usd)),
+            since=_parse_dt(data.get("since")),
+            until=_parse_dt(data.get("until")),
+            preview=bool(data.get("preview", False)),
+        )
+    raise ValueError(f"unknown outbox kind {kind!r}")
+
+
+def summarize(notice: Notice) -> str:
+    """One line for outbox listings and logs."""
+    match notice:
+        case TierAlert():
+            before = notice.before_tier.value if notice.before_tier else "no tier"
+            after = notice.after_tier.value if notice.after_tier else "no tier"
+            return (
+                f"@{notice.username} {before} -> {after} "
+                f"({format_count(notice.before_followers)} -> "
+                f"{format_count(notice.after_followers)})"
+            )
+        case AccountNotice():
+            return f"@{notice.username} {notice.status}" + (
+                f": {notice.detail}" if notice.detail else ""
+            )
+        case Digest():
+            return f'digest "{notice.niche}": {len(notice.candidates)} account(s)'
+    raise TypeError(type(notice).__name__)  # pragma: no cover
+
+
+# --- delivery --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently a message is retried before it is given up.
+
+    The n-th retry waits `base * factor**(n-1)` seconds (capped), and never less than
+    the platform's `Retry-After`. Waits up to `inline_wait` are slept through within the
+    same delivery run; longer ones reschedule the message.
+    """
+
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    factor: float = 4.0
+    cap_seconds: float = 3600.0
+    inline_wait_seconds: float = 5.0
+
+    def delay(self, attempts: int, retry_after: float = 0.0) -> float:
+        backoff = min(self.cap_seconds, self.base_seconds * self.factor ** max(0, attempts - 1))
+        return max(backoff, retry_after)
+
+
+class _Marker(enum.Enum):
+    SETTLED = "settled"
+    PAUSED = "paused"
+
+
+_SETTLED = _Marker.SETTLED
+_PAUSED = _Marker.PAUSED
+_Outcome = _Marker | float
+
+# Seconds between two messages to one channel: Slack allows about one a second, and
+# Discord's per-channel message bucket is five per five seconds.
+DEFAULT_PACING: Mapping[str, float] = {"slack": 1.0, "discord": 1.0}
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did."""
+
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    paused: int = 0
+    deferred: int = 0
+    attempts: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: DeliveryReport) -> None:
+        self.delivered += other.delivered
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.paused += other.paused
+        self.deferred += other.deferred
+        self.attempts += other.attempts
+        self.errors.extend(other.errors)
+
+
+class OutboxDelivery:
+    """Delivers due outbox messages through the sinks of the platforms this process serves.
+
+    Channels are served concurrently, each channel's messages in order and paced; a
+    rate limit or outage in one channel defers the rest of that channel only.
+    """
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        sinks: Mapping[str, MessageSink],
+        clock: Clock,
+        *,
+        owner: str,
+        policy: RetryPolicy | None = None,
+        pacing: Mapping[str, float] | None = None,
+        concurrency: int = 16,
+        batch: int = 200,
+        lease: timedelta = timedelta(minutes=10),
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = _time.monotonic,
+    ) -> None:
+        self._store = store
+        self._sinks = sinks  # a live registry: front ends add their sinks after start-up
+        self._clock = clock
+        self._owner = owner
+        self.policy = policy or RetryPolicy()
+        self.pacing = DEFAULT_PACING if pacing is None else pacing
+        self._concurrency = concurrency
+        self._batch = batch
+        self._lease = lease
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._last_post: dict[Scope, float] = {}
+        self._run_lock = asyncio.Lock()
+
+    async def deliver_due(self, *, max_rounds: int = 50) -> DeliveryReport:
+        """Deliver everything due now (in batches), then return what happened."""
+        total = DeliveryReport()
+        async with self._run_lock:  # one run at a time per process; others lease their own
+            for _ in range(max_rounds):
+                platforms = sorted(self._sinks)
+                if not platforms:
+                    return total
+                items = await self._store.claim_due(
+                    platforms, self._owner, self._clock.now(), self._lease, self._batch
+                )
+                if not items:
+                    break
+                total.add(await self._deliver_items(items))
+                if len(items) < self._batch:
+                    break
+        return total
+
+    async def _deliver_items(self, items: list[OutboxItem]) -> DeliveryReport:
+        by_channel: dict[Scope, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            by_channel[item.scope].append(item)
+        # Every channel has its own sequence; the gate bounds requests in flight only, so
+        # a channel waiting out its pacing or a Retry-After does not hold up the others.
+        gate = asyncio.Semaphore(self._concurrency)
+        reports = [DeliveryReport() for _ in by_channel]
+        await asyncio.gather(
+            *(
+                self._deliver_channel(queue, report, gate)
+                for queue, report in zip(by_channel.values(), reports, strict=True)
+            )
+        )
+        total = DeliveryReport()
+        for report in reports:
+            total.add(report)
+        return total
+
+    async def _pace(self, scope: Scope) -> None:
+        interval = self.pacing.get(scope.platform, 0.0)
+        last = self._last_post.get(scope)
+        if interval > 0 and last is not None:
+            wait = last + interval - self._monotonic()
+            if wait > 0:
+                await self._sleep(wait)
+
+    async def _deliver_channel(
+        self, queue: list[OutboxItem], report: DeliveryReport, gate: asyncio.Semaphore
+    ) -> None:
+        for index, item in enumerate(queue):
+            outcome = await self._deliver_one(item, report, gate)
+            if outcome is _PAUSED:
+                return  # pause_channel parked the channel's other messages already
+            if isinstance(outcome, _Marker):
+                continue
+            # Rate limited or down: leave the channel's other messages for later (their
+            # attempts untouched) rather than hammer it.
+            retry_at = self._clock.now() + timedelta(seconds=outcome)
+            for rest in queue[index + 1 :]:
+                await self._store.mark_retry(
+                    rest.id, attempts=rest.attempts, next_attempt_at=retry_at, error=None
+                )
+                report.deferred += 1
+            return
+
+    async def _deliver_one(
+        self, item: OutboxItem, report: DeliveryReport, gate: asyncio.Semaphore
+    ) -> _Outcome:
+        """Deliver one message: settled, the channel paused, or seconds until it may retry."""
+        sink = self._sinks.get(item.scope.platform)
+        if sink is None or item.notice is None:  # pragma: no cover - claim_due filters these
+            return 0.0
+        attempts = item.attempts
+        while True:
+            await self._pace(item.scope)
+            attempts += 1
+            report.attempts += 1
+            try:
+                async with gate:
+                    await sink.deliver(item.scope, item.notice)
+            except ChannelGone as err:
+                self._last_post[item.scope] = self._monotonic()
+                parked = await self._store.pause_channel(item.scope, str(err), self._clock.now())
+                log.warning(
+                    "channel %s/%s/%s is gone (%s): paused it with %d message(s)",
+                    item.scope.platform,
+                    item.scope.workspace,
+                    item.scope.channel,
+                    err,
+                    parked,
+                )
+                report.paused += parked
+                return _PAUSED
+            except DeliveryRejected as err:
+                self._last_post[item.scope] = self._monotonic()
+                await self._give_up(item, attempts, f"rejected: {err}", report)
+                return _SETTLED
+            except DeliveryRetryLater as err:
+                self._last_post[item.scope] = self._monotonic()
+                error, retry_after = str(err) or "retry later", err.retry_after
+            except Exception as err:  # a bug or an unexpected outage: retried like a 5xx
+                self._last_post[item.scope] = self._monotonic()
+                log.exception("delivering outbox message %d failed", item.id)
+                error, retry_after = f"{type(err).__name__}: {err}", 0.0
+            else:
+                self._last_post[item.scope] = self._monotonic()
+                await self._store.mark_delivered(item.id, self._clock.now(), attempts=attempts)
+                report.delivered += 1
+                return _SETTLED
+            if attempts >= self.policy.max_attempts:
+                await self._give_up(item, attempts, error, report)
+                return _SETTLED
+            wait = self.policy.delay(attempts, retry_after)
+            if wait > self.policy.inline_wait_seconds:
+                await self._store.mark_retry(
+                    item.id,
+                    attempts=attempts,
+                    next_attempt_at=self._clock.now() + timedelta(seconds=wait),
+                    error=error[:2000],
+                )
+                log.info("outbox message %d: %s; next try in %.0f s", item.id, error, wait)
+                report.retrying += 1
+                return wait
+            # A short wait (a typical 429) is slept through within this run.
+            log.info("outbox message %d: %s; retrying in %.1f s", item.id, error, wait)
+            await self._sleep(wait)
+
+    async def _give_up(
+        self, item: OutboxItem, attempts: int, error: str, report: DeliveryReport
+    ) -> None:
+        await self._store.mark_failed(
+            item.id, attempts=attempts, error=error[:2000], now=self._clock.now()
+        )
+        log.error(
+            "gave up on outbox message %d (%s to %s/%s/%s) after %d attempt(s): %s",
+            item.id,
+            item.summary,
+            item.scope.platform,
+            item.scope.workspace,
+            item.scope.channel,
+            attempts,
+            error,
+        )
+        report.failed += 1
+        report.errors.append(f"{item.id}: {error}")

@@ -1,0 +1,345 @@
+"""Fakes and fixtures for scheduled work: sinks, an X whose accounts change, bot instances.
+
+- `RecordingSink`: a `MessageSink` that records what it delivered and can fail on cue.
+- `FollowerX`: an `XSource` whose accounts' follower counts tests set between refreshes.
+- `start_instance`: one bot instance (production wiring) on a database URL; several on
+  one PostgreSQL database act like several bot processes.
+- `MemoryOutbox`: an in-memory `OutboxStore` for unit tests of delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.storage.database import Database
+from adapters.storage.repositories import SqlStorage
+from bot.settings import Settings
+from bot.wiring import ScheduledWork, build_scheduled_work, build_scout
+from core.app import Scout
+from core.errors import XRateLimited
+from core.models import FollowersPage, Notice, Post, Scope, SearchPage, UsersPage, XUser
+from core.outbox import notice_kind, summarize
+from core.ports import Clock, MessageSink, XSource
+from core.schedule_ports import OutboxItem, OutboxMessage, OutboxStatus
+from tests.fakes.memory import FixedClock
+
+__all__ = [
+    "FixedClock",
+    "FollowerX",
+    "Instance",
+    "MemoryOutbox",
+    "RecordingSink",
+    "fitness_post",
+    "person",
+    "sqlite_url",
+    "start_instance",
+]
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite `DATABASE_URL`, for tests whose SQL does not differ between backends.
+
+    (`database_url` runs a test on PostgreSQL too, which costs a database per test.)
+    """
+    return f"sqlite:///{tmp_path / 'bot.db'}"
+
+
+class RecordingSink:
+    """Records every delivered notice; `failures` are raised first, one per attempt."""
+
+    def __init__(self, platform: str = "console") -> None:
+        self._platform = platform
+        self.delivered: list[tuple[Scope, Notice]] = []
+        self.attempts = 0
+        self.failures: list[BaseException] = []
+        self.delay = 0.0
+
+    @property
+    def platform(self) -> str:
+        return self._platform
+
+    async def deliver(self, scope: Scope, notice: Notice) -> None:
+        self.attempts += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.failures:
+            raise self.failures.pop(0)
+        self.delivered.append((scope, notice))
+
+    def to(self, channel: str) -> list[Notice]:
+        return [n for s, n in self.delivered if s.channel == channel]
+
+
+def person(uid: str, followers: int, username: str | None = None, **extra: Any) -> XUser:
+    """An account with plausible numbers (old enough not to look suspicious)."""
+    return XUser(
+        id=uid,
+        username=username or f"user{uid}",
+        name=extra.pop("name", f"User {uid}"),
+        followers=followers,
+        following=extra.pop("following", 400),
+        post_count=extra.pop("post_count", 3_000),
+        description=extra.pop("description", "Coach. Fitness, workouts and healthy food."),
+        created_at=extra.pop("created_at", datetime(2018, 1, 1, tzinfo=UTC)),
+        **extra,
+    )
+
+
+_post_ids = itertools.count(1_000)
+
+
+def fitness_post(author: XUser, at: datetime, likes: int = 300) -> Post:
+    return Post(
+        id=str(next(_post_ids)),
+        author_id=author.id,
+        text="My fitness routine today: a full body workout at the gym #fitness",
+        created_at=at,
+        lang="en",
+        likes=likes,
+        reposts=20,
+        replies=15,
+        quotes=2,
+    )
+
+
+@dataclass
+class FollowerX:
+    """An `XSource` over mutable accounts and posts; counts requests like the X API bills them."""
+
+    users: dict[str, XUser] = field(default_factory=dict)
+    posts: list[Post] = field(default_factory=list)
+    lookups: list[tuple[str, ...]] = field(default_factory=list)
+    searches: int = 0
+    rate_limit_next: int = 0
+    name: str = "x-api"
+
+    def add(self, *users: XUser) -> None:
+        for user in users:
+            self.users[user.id] = user
+
+    def set_followers(self, uid: str, followers: int) -> None:
+        self.users[uid] = replace(self.users[uid], followers=followers)
+
+    def rename(self, uid: str, username: str) -> None:
+        self.users[uid] = replace(self.users[uid], username=username)
+
+    def remove(self, uid: str) -> None:
+        del self.users[uid]
+
+    async def search_recent(
+        self, query: str, *, max_results: int = 100, next_token: str | None = None
+    ) -> SearchPage:
+        self.searches += 1
+        start = int(next_token or 0)
+        chunk = self.posts[start : start + max_results]
+        authors = {p.author_id for p in chunk}
+        end = start + len(chunk)
+        return SearchPage(
+            posts=tuple(chunk),
+            users=tuple(u for u in self.users.values() if u.id in authors),
+            next_token=str(end) if end < len(self.posts) else None,
+        )
+
+    async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
+        if len(ids) > 100:
+            raise ValueError(f"at most 100 ids per lookup, got {len(ids)}")
+        self.lookups.append(tuple(ids))
+        if self.rate_limit_next:
+            self.rate_limit_next -= 1
+            raise XRateLimited("rate limit", datetime.now(UTC) + timedelta(seconds=30))
+        found = tuple(self.users[i] for i in ids if i in self.users)
+        return UsersPage(found, tuple(i for i in ids if i not in self.users))
+
+    async def users_by_usernames(self, usernames: Sequence[str]) -> UsersPage:
+        wanted = {u.lower() for u in usernames}
+        found = tuple(u for u in self.users.values() if u.username.lower() in wanted)
+        names = {u.username.lower() for u in found}
+        return UsersPage(found, tuple(u for u in usernames if u.lower() not in names))
+
+    async def followers(
+        self, user_id: str, *, max_results: int = 1000, pagination_token: str | None = None
+    ) -> FollowersPage:
+        return FollowersPage(())
+
+    async def aclose(self) -> None:
+        return None
+
+
+@dataclass
+class Instance:
+    """One bot process: its own engine, wiring and sinks, on a shared database."""
+
+    database: Database
+    storage: SqlStorage
+    scout: Scout
+    work: ScheduledWork
+    sinks: dict[str, MessageSink]
+    clock: Clock
+
+    async def aclose(self) -> None:
+        await self.database.aclose()
+
+
+def schedule_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "x_source": "x-api",
+        "x_monthly_budget_usd": None,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+async def start_instance(
+    database_url: str,
+    x: XSource,
+    clock: Clock,
+    *,
+    sinks: dict[str, MessageSink] | None = None,
+    owner: str | None = None,
+    pacing: dict[str, float] | None = None,
+    **settings: Any,
+) -> Instance:
+    """Connect (migrating) and wire the scheduled use cases the way `bot.wiring` does.
+
+    Per-channel pacing is off unless given: tests should not wait a real second.
+    """
+    config = schedule_settings(database_url, **settings)
+    database = await Database.connect(database_url)
+    storage = SqlStorage(database)
+    scout, _ = build_scout(config, storage, x, clock)
+    registry: dict[str, MessageSink] = sinks if sinks is not None else {}
+    work = build_scheduled_work(config, database, storage, x, clock, scout, registry, owner=owner)
+    scout.digests = work.digests
+    work.delivery.pacing = pacing or {}
+    return Instance(database, storage, scout, work, registry, clock)
+
+
+class MemoryOutbox:
+    """An in-memory `OutboxStore` (leases and statuses as the SQL one keeps them)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.paused: set[Scope] = set()
+        self._ids = itertools.count(1)
+
+    async def enqueue(self, messages: Sequence[OutboxMessage], now: datetime) -> int:
+        keys = {r["key"] for r in self.rows.values()}
+        new = 0
+        for m in messages:
+            if m.key in keys:
+                continue
+            status = OutboxStatus.PAUSED if m.scope in self.paused else OutboxStatus.PENDING
+            self.rows[next(self._ids)] = {
+                "key": m.key,
+                "scope": m.scope,
+                "notice": m.notice,
+                "status": status,
+                "attempts": 0,
+                "next": now,
+                "lease": None,
+                "error": None,
+                "created": now,
+                "delivered": None,
+            }
+            new += 1
+        return new
+
+    def _item(self, i: int) -> OutboxItem:
+        r = self.rows[i]
+        return OutboxItem(
+            id=i,
+            key=r["key"],
+            kind=notice_kind(r["notice"]),
+            scope=r["scope"],
+            status=r["status"],
+            attempts=r["attempts"],
+            summary=summarize(r["notice"]),
+            created_at=r["created"],
+            next_attempt_at=r["next"],
+            delivered_at=r["delivered"],
+            last_error=r["error"],
+            notice=r["notice"],
+        )
+
+    async def claim_due(
+        self,
+        platforms: Collection[str],
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+    ) -> list[OutboxItem]:
+        due = [
+            i
+            for i, r in sorted(self.rows.items())
+            if r["status"] is OutboxStatus.PENDING
+            and r["scope"].platform in platforms
+            and r["next"] <= now
+            and (r["lease"] is None or r["lease"] < now)
+        ][:limit]
+        for i in due:
+            self.rows[i]["lease"] = now + lease
+        return [self._item(i) for i in due]
+
+    async def mark_delivered(self, item_id: int, now: datetime, *, attempts: int = 1) -> None:
+        self.rows[item_id].update(
+            status=OutboxStatus.DELIVERED, delivered=now, attempts=attempts, lease=None
+        )
+
+    async def mark_retry(
+        self, item_id: int, *, attempts: int, next_attempt_at: datetime, error: str | None
+    ) -> None:
+        row = self.rows[item_id]
+        row.update(attempts=attempts, next=next_attempt_at, lease=None)
+        if error is not None:
+            row["error"] = error
+
+    async def mark_failed(self, item_id: int, *, attempts: int, error: str, now: datetime) -> None:
+        self.rows[item_id].update(
+            status=OutboxStatus.FAILED, attempts=attempts, error=error, lease=None
+        )
+
+    async def pause_channel(self, scope: Scope, reason: str, now: datetime) -> int:
+        self.paused.add(scope)
+        count = 0
+        for r in self.rows.values():
+            if r["scope"] == scope and r["status"] is OutboxStatus.PENDING:
+                r.update(status=OutboxStatus.PAUSED, error=reason, lease=None)
+                count += 1
+        return count
+
+    async def resume_channel(self, scope: Scope, now: datetime) -> int:
+        self.paused.discard(scope)
+        count = 0
+        for r in self.rows.values():
+            if r["scope"] == scope and r["status"] is OutboxStatus.PAUSED:
+                r.update(status=OutboxStatus.PENDING, next=now)
+                count += 1
+        return count
+
+    async def outbox_items(
+        self, statuses: Collection[OutboxStatus], limit: int, *, kind: str | None = None
+    ) -> list[OutboxItem]:
+        items = [self._item(i) for i in sorted(self.rows, reverse=True)]
+        return [i for i in items if i.status in statuses and (kind is None or i.kind == kind)][
+            :limit
+        ]
+
+    async def outbox_counts(self) -> dict[OutboxStatus, int]:
+        counts = dict.fromkeys(OutboxStatus, 0)
+        for r in self.rows.values():
+            counts[r["status"]] += 1
+        return counts
+
+    def statuses(self) -> list[OutboxStatus]:
+        return [r["status"] for _, r in sorted(self.rows.items())]
