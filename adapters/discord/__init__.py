@@ -1,0 +1,1 @@
+"""Discord front end: a discord.py client whose slash commands come from `core.commands`."""

@@ -1,0 +1,456 @@
+"""Core replies and notices as Discord messages: embeds within Discord's limits.
+
+Every reply becomes one or more `Outgoing` messages. A message holds at most 10 embeds
+and 6,000 embed characters together, an embed at most 25 fields; long results are
+split across messages rather than cut. Accounts carry a persistent "Track" button
+(`adapters.discord.buttons.TrackButton`), at most 25 to a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import discord
+from discord.utils import escape_markdown
+
+from adapters.discord.buttons import AuditButton, TrackButton
+from core.commands import COMMANDS, CommandSpec, command_spec
+from core.models import (
+    AccountNotice,
+    AuditNeedsConfirmation,
+    AuditResult,
+    Candidate,
+    Cost,
+    Digest,
+    DigestSubscriptionsView,
+    HelpView,
+    ReasonKind,
+    SearchResult,
+    TierAlert,
+    WatchChange,
+    WatchlistView,
+)
+from core.tiers import format_count
+
+# Discord's documented limits (https://discord.com/developers/docs/resources/message).
+MAX_CONTENT = 2_000
+MAX_EMBEDS = 10
+MAX_EMBED_TOTAL = 6_000
+MAX_FIELDS = 25
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4_096
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1_024
+MAX_FOOTER = 2_048
+MAX_BUTTONS = 25  # 5 action rows of 5 buttons
+
+SAMPLE_BANNER = "🧪 **Sample data**: the bundled offline sample, not live X results."
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+COLOUR_RESULT = discord.Colour.blurple()
+COLOUR_SAMPLE = discord.Colour.orange()
+COLOUR_OK = discord.Colour.green()
+COLOUR_ALERT = discord.Colour.gold()
+COLOUR_GONE = discord.Colour.red()
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One Discord message: text, embeds, and the handles that get a Track button."""
+
+    content: str | None = None
+    embeds: tuple[discord.Embed, ...] = ()
+    track: tuple[str, ...] = ()
+    confirm_audit: AuditNeedsConfirmation | None = None
+
+    def view(self) -> discord.ui.View | None:
+        """The buttons; `timeout=None` and self-describing custom ids survive restarts."""
+        if not self.track and self.confirm_audit is None:
+            return None
+        view = discord.ui.View(timeout=None)
+        for username in self.track:
+            view.add_item(TrackButton(username))
+        if self.confirm_audit is not None:
+            ask = self.confirm_audit
+            label = f"Audit anyway (up to ${ask.estimated_cost_usd:,.2f})"
+            view.add_item(AuditButton(ask.handle, ask.sample, label))
+        return view
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+    track: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", clip(self.name, MAX_FIELD_NAME) or "\u200b")
+        object.__setattr__(self, "value", clip(self.value, MAX_FIELD_VALUE) or "\u200b")
+
+    def __len__(self) -> int:
+        return len(self.name) + len(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What a reply says before it is cut into messages: a head, fields, a foot."""
+
+    title: str
+    description: str = ""
+    fields: Sequence[Field] = ()
+    footer: str = ""
+    colour: discord.Colour = field(default_factory=lambda: COLOUR_RESULT)
+    url: str | None = None
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when something was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _embed(
+    colour: discord.Colour,
+    title: str | None = None,
+    description: str | None = None,
+    url: str | None = None,
+) -> discord.Embed:
+    return discord.Embed(title=title, description=description, colour=colour, url=url)
+
+
+def pack(card: Card) -> list[Outgoing]:
+    """Cut a card into messages that each fit Discord's limits.
+
+    The title and description open the first embed; fields fill embeds of 25 and
+    messages of 10 embeds / 6,000 characters / 25 Track buttons; the footer closes the
+    last embed (its length is kept free in every message, so it always fits).
+    """
+    title = clip(card.title, MAX_TITLE)
+    footer = clip(card.footer, MAX_FOOTER)
+    description = clip(
+        card.description, min(MAX_DESCRIPTION, MAX_EMBED_TOTAL - len(title) - len(footer))
+    )
+    budget = MAX_EMBED_TOTAL - len(footer)
+
+    messages: list[list[discord.Embed]] = []
+    tracks: list[list[str]] = []
+    embeds: list[discord.Embed] = [_embed(card.colour, title, description or None, card.url)]
+    track: list[str] = []
+    used = len(title) + len(description)
+
+    for item in card.fields:
+        current = embeds[-1]
+        new_message = (
+            used + len(item) > budget
+            or (item.track is not None and len(track) >= MAX_BUTTONS)
+            or (len(current.fields) >= MAX_FIELDS and len(embeds) >= MAX_EMBEDS)
+        )
+        if new_message:
+            messages.append(embeds)
+            tracks.append(track)
+            embeds, track, used = [_embed(card.colour)], [], 0
+        elif len(current.fields) >= MAX_FIELDS:
+            embeds.append(_embed(card.colour))
+        embeds[-1].add_field(name=item.name, value=item.value, inline=item.inline)
+        used += len(item)
+        if item.track is not None:
+            track.append(item.track)
+    if footer:
+        embeds[-1].set_footer(text=footer)
+    messages.append(embeds)
+    tracks.append(track)
+    return [
+        Outgoing(embeds=tuple(e), track=tuple(t)) for e, t in zip(messages, tracks, strict=True)
+    ]
+
+
+def cost_line(cost: Cost, *, from_cache: bool = False, budget_left: float | None = None) -> str:
+    text = (
+        f"X API: {cost.requests} request(s), {cost.posts_read} posts read, "
+        f"{cost.users_read} users read, ≈ ${cost.usd:,.2f}"
+    )
+    if from_cache:
+        text += " (served from today's cache)"
+    if budget_left is not None:
+        text += f" · monthly budget left ${budget_left:,.2f}"
+    return text
+
+
+def candidate_field(rank: int, c: Candidate) -> Field:
+    """One account: the numbers on the first line, then the reasons behind its place."""
+    user = c.user
+    tier = c.tier.value if c.tier else "no tier"
+    lines = [
+        f"**{format_count(user.followers)}** followers · {tier} · "
+        f"engagement **{c.engagement_rate:.2%}** · relevance {c.relevance:.2f} · "
+        f"suspicion {c.suspicion:.2f} · score **{c.score:.1f}**"
+    ]
+    strengths = [r.text for r in c.reasons if r.kind is ReasonKind.STRENGTH]
+    flags = [r.text for r in c.reasons if r.kind is ReasonKind.SUSPICION]
+    link = f"[x.com/{user.username}]({user.profile_url})"
+    if strengths:
+        lines.append("✅ " + escape_markdown("; ".join(strengths)))
+    if flags:
+        lines.append("🔍 check: " + escape_markdown("; ".join(flags)))
+    value = "\n".join(lines)
+    # The link goes last and is never the part that gets cut.
+    value = clip(value, MAX_FIELD_VALUE - len(link) - 1) + "\n" + link
+    name = (
+        f"{rank}. {escape_markdown(user.name or user.username)} (@{escape_markdown(user.username)})"
+    )
+    return Field(name, value, track=user.username)
+
+
+def render_search(result: SearchResult) -> list[Outgoing]:
+    sample = result.source == "sample"
+    count = len(result.results)
+    lines = [SAMPLE_BANNER] if sample else []
+    lines.append(f"{count} account{'s' if count != 1 else ''} found, best first.")
+    if not result.results:
+        lines.append(
+            "Nobody in range posted on this niche in the last 7 days. "
+            "Try another tier (tier: nano or any) or a broader niche."
+        )
+    if result.stopped_early:
+        lines.append(f"Note: {escape_markdown(result.stopped_early)}.")
+    cost = cost_line(result.cost, from_cache=result.from_cache, budget_left=result.budget_left_usd)
+    return pack(
+        Card(
+            title=f"Influencers on X for “{result.niche}”",
+            description="\n".join(lines),
+            fields=[candidate_field(i, c) for i, c in enumerate(result.results, 1)],
+            footer=f"{cost}\nQuery: {result.query}",
+            colour=COLOUR_SAMPLE if sample else COLOUR_RESULT,
+        )
+    )
+
+
+def _handles(handles: Sequence[str]) -> str:
+    return ", ".join(f"@{h}" for h in handles)
+
+
+def render_watch_change(change: WatchChange) -> list[Outgoing]:
+    parts = []
+    if change.added:
+        parts.append(f"Now tracking {_handles(change.added)} in this channel.")
+    if change.already:
+        parts.append(f"Already tracked here: {_handles(change.already)}.")
+    if change.removed:
+        parts.append(f"Stopped tracking {_handles(change.removed)}.")
+    if change.not_found:
+        verb = "Not on this watchlist" if change.removed or not change.added else "Not found on X"
+        parts.append(f"{verb}: {_handles(change.not_found)}.")
+    return pack(
+        Card(
+            title="Watchlist",
+            description=escape_markdown("\n".join(parts) or "Nothing changed."),
+            footer=cost_line(change.cost) if change.cost.requests else "",
+            colour=COLOUR_OK,
+        )
+    )
+
+
+def render_watchlist(view: WatchlistView) -> list[Outgoing]:
+    if not view.entries:
+        return pack(
+            Card(
+                title="Watchlist",
+                description="This channel tracks nobody yet. Add accounts with "
+                "`/watchlist add @handle`, or click Track under a search result.",
+                colour=COLOUR_OK,
+            )
+        )
+    fields = []
+    for e in view.entries:
+        followers = format_count(e.followers) if e.followers is not None else "?"
+        tier = e.tier.value if e.tier else "no tier"
+        name = f"@{e.username}" + (f" ({e.name})" if e.name else "")
+        fields.append(Field(escape_markdown(name), f"{followers} followers · {tier}", inline=True))
+    return pack(
+        Card(
+            title=f"Watchlist: {len(view.entries)} account{'s' if len(view.entries) != 1 else ''}",
+            description="Tier changes are announced in this channel.",
+            fields=fields,
+            colour=COLOUR_OK,
+        )
+    )
+
+
+def render_subscriptions(view: DigestSubscriptionsView) -> list[Outgoing]:
+    lines = [escape_markdown(view.message)] if view.message else []
+    if not view.subscriptions:
+        lines.append("No weekly digests in this channel. Try `/digest subscribe fitness`.")
+    fields = [
+        Field(
+            escape_markdown(s.niche),
+            f"{WEEKDAY_NAMES[s.weekday]}s at {s.at:%H:%M} {s.tz}"
+            + (" (paused)" if s.paused else ""),
+            inline=True,
+        )
+        for s in view.subscriptions
+    ]
+    return pack(
+        Card(title="Weekly digests", description="\n".join(lines), fields=fields, colour=COLOUR_OK)
+    )
+
+
+def render_digest(digest: Digest) -> list[Outgoing]:
+    sample = digest.source == "sample"
+    lines = [SAMPLE_BANNER] if sample else []
+    if digest.since is not None:
+        lines.append(f"New since <t:{int(digest.since.timestamp())}:D>.")
+    if not digest.candidates:
+        lines.append("Nothing new this week.")
+    title = "Digest preview" if digest.preview else "Weekly digest"
+    return pack(
+        Card(
+            title=f"{title}: new micro influencers in “{digest.niche}”",
+            description="\n".join(lines),
+            fields=[candidate_field(i, c) for i, c in enumerate(digest.candidates, 1)],
+            footer=cost_line(digest.cost),
+            colour=COLOUR_SAMPLE if sample else COLOUR_RESULT,
+        )
+    )
+
+
+def _help_field(spec: CommandSpec) -> Field:
+    lines = [spec.summary]
+    for opt in spec.options:
+        default = f" (default {opt.default})" if opt.default else ""
+        lines.append(f"• `{opt.name}`: {opt.help}{default}")
+    lines.extend(f"e.g. `{ex}`" for ex in spec.examples)
+    return Field(f"/{spec.name}", "\n".join(lines))
+
+
+def render_help(view: HelpView) -> list[Outgoing]:
+    specs = [command_spec(view.topic)] if view.topic else list(COMMANDS)
+    return pack(
+        Card(
+            title="Influencer scout",
+            description="Finds micro influencers on X (10K–50K engaged followers), "
+            "explains every ranking, and tracks accounts per channel.",
+            fields=[_help_field(s) for s in specs],
+            colour=COLOUR_RESULT,
+        )
+    )
+
+
+def render_tier_alert(alert: TierAlert) -> list[Outgoing]:
+    before = alert.before_tier.value if alert.before_tier else "no tier"
+    after = alert.after_tier.value if alert.after_tier else "no tier"
+    lines = [
+        f"{format_count(alert.before_followers)} → **{format_count(alert.after_followers)}** "
+        f"followers (<t:{int(alert.observed_at.timestamp())}:R>)."
+    ]
+    growth = [
+        f"{label} {value:+.1%}"
+        for label, value in (("7 days", alert.growth_7d), ("30 days", alert.growth_30d))
+        if value is not None
+    ]
+    if growth:
+        lines.append("Growth: " + ", ".join(growth) + ".")
+    name = escape_markdown(alert.name or alert.username)
+    return pack(
+        Card(
+            title=f"@{alert.username} moved {before} → {after}",
+            description=f"{name}: " + "\n".join(lines),
+            colour=COLOUR_ALERT,
+            url=f"https://x.com/{alert.username}",
+        )
+    )
+
+
+def render_account_notice(notice: AccountNotice) -> list[Outgoing]:
+    detail = f" {escape_markdown(notice.detail)}" if notice.detail else ""
+    return pack(
+        Card(
+            title=f"@{notice.username} is {notice.status} on X",
+            description=f"X no longer returns this tracked account.{detail} "
+            f"Remove it with `/watchlist remove @{notice.username}`.",
+            colour=COLOUR_GONE,
+        )
+    )
+
+
+def render_audit(result: AuditResult) -> list[Outgoing]:
+    """A follower audit: the estimate with its interval, the commonest signs, the cost."""
+    lines = [f"{format_count(result.followers)} followers."]
+    if result.sample_size == 0:
+        lines.append("X returned no followers to check.")
+    else:
+        lines.append(
+            f"Likely fake: **{result.fake_count}** of the {result.sample_size:,} most recent "
+            f"followers = **{result.fake_share:.1%}** "
+            f"(95% interval {result.ci_low:.1%}–{result.ci_high:.1%})."
+        )
+    if result.partial:
+        lines.append(f"Partial: {escape_markdown(result.partial)}.")
+    lines.append("From public profile data: a likelihood, not a verdict on anyone.")
+    if result.source == "sample":
+        lines.insert(0, SAMPLE_BANNER)
+    reasons = [
+        Field(escape_markdown(r.text), f"{r.count:,} follower{'s' if r.count != 1 else ''}")
+        for r in result.top_reasons
+    ]
+    name = escape_markdown(result.name or result.handle)
+    return pack(
+        Card(
+            title=f"Follower audit of @{result.handle} ({name})",
+            description="\n".join(lines),
+            fields=reasons,
+            footer=cost_line(
+                result.cost, from_cache=result.from_cache, budget_left=result.budget_left_usd
+            )
+            + f"\nAudited {result.observed_at:%Y-%m-%d %H:%M} UTC",
+            colour=COLOUR_SAMPLE if result.source == "sample" else COLOUR_RESULT,
+            url=result.profile_url,
+        )
+    )
+
+
+def render_audit_confirmation(ask: AuditNeedsConfirmation) -> list[Outgoing]:
+    """Ask before an audit that costs more than the confirmation setting, with a button."""
+    (message,) = pack(
+        Card(
+            title=f"Audit @{ask.handle}?",
+            description=(
+                f"Auditing {ask.sample:,} followers of @{ask.handle} may cost up to "
+                f"**${ask.estimated_cost_usd:,.2f}** in X reads (more than the "
+                f"${ask.limit_usd:,.2f} that needs no confirmation)."
+            ),
+            colour=COLOUR_ALERT,
+        )
+    )
+    return [Outgoing(embeds=message.embeds, confirm_audit=ask)]
+
+
+def render(reply: object) -> list[Outgoing]:
+    """Any core reply or notice as Discord messages."""
+    match reply:
+        case SearchResult():
+            return render_search(reply)
+        case WatchChange():
+            return render_watch_change(reply)
+        case WatchlistView():
+            return render_watchlist(reply)
+        case DigestSubscriptionsView():
+            return render_subscriptions(reply)
+        case Digest():
+            return render_digest(reply)
+        case HelpView():
+            return render_help(reply)
+        case TierAlert():
+            return render_tier_alert(reply)
+        case AccountNotice():
+            return render_account_notice(reply)
+        case AuditResult():
+            return render_audit(reply)
+        case AuditNeedsConfirmation():
+            return render_audit_confirmation(reply)
+    raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def text(message: str) -> Outgoing:
+    """A plain-text message (progress, errors), cut to Discord's 2,000 characters."""
+    return Outgoing(content=clip(message, MAX_CONTENT))

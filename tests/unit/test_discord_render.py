@@ -1,0 +1,384 @@
+"""Discord rendering: every reply fits Discord's limits, and nothing is dropped to fit."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime, time
+
+import discord
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.discord.buttons import AUDIT_TEMPLATE, TRACK_TEMPLATE, AuditButton, TrackButton
+from adapters.discord.errors import friendly_error
+from adapters.discord.render import (
+    MAX_BUTTONS,
+    MAX_CONTENT,
+    MAX_EMBED_TOTAL,
+    MAX_EMBEDS,
+    MAX_FIELD_NAME,
+    MAX_FIELD_VALUE,
+    MAX_FIELDS,
+    Outgoing,
+    render,
+    text,
+)
+from core.commands import COMMANDS
+from core.errors import (
+    BadInput,
+    BudgetExhausted,
+    XAuthError,
+    XBadQuery,
+    XRateLimited,
+    XUnavailable,
+)
+from core.models import (
+    AccountNotice,
+    AuditNeedsConfirmation,
+    AuditResult,
+    Candidate,
+    Cost,
+    Digest,
+    DigestSubscription,
+    DigestSubscriptionsView,
+    HelpView,
+    Reason,
+    ReasonCount,
+    ReasonKind,
+    Scope,
+    SearchResult,
+    Tier,
+    WatchChange,
+    WatchEntry,
+    WatchlistView,
+    XUser,
+)
+
+SCOPE = Scope("discord", "1", "2")
+
+
+def candidate(i: int, *, name: str = "", reason: str = "engagement 2.3%") -> Candidate:
+    user = XUser(
+        id=str(i),
+        username=f"acct_{i}"[:15],
+        name=name or f"Account {i}",
+        followers=12_345 + i,
+        following=100,
+        post_count=500,
+    )
+    reasons = (
+        Reason(ReasonKind.STRENGTH, reason),
+        Reason(ReasonKind.SUSPICION, "3 months old with 40K followers"),
+    )
+    return Candidate(user, Tier.MICRO, 0.0234, 0.75, 0.2, 88.5, reasons, 5)
+
+
+def search(candidates: list[Candidate], *, source: str = "x-api") -> SearchResult:
+    return SearchResult(
+        niche="fitness",
+        query="(fitness OR #fitness) lang:en -is:retweet -is:reply",
+        source=source,
+        results=tuple(candidates),
+        cost=Cost(requests=2, posts_read=150, users_read=60, usd=1.35),
+        budget_left_usd=20.5,
+    )
+
+
+def assert_within_limits(messages: list[Outgoing]) -> None:
+    assert messages
+    for m in messages:
+        assert len(m.content or "") <= MAX_CONTENT
+        assert 1 <= len(m.embeds) <= MAX_EMBEDS
+        assert sum(len(e) for e in m.embeds) <= MAX_EMBED_TOTAL
+        assert len(m.track) <= MAX_BUTTONS
+        for e in m.embeds:
+            assert len(e.fields) <= MAX_FIELDS
+            for f in e.fields:
+                assert f.name
+                assert f.value
+                assert len(f.name) <= MAX_FIELD_NAME
+                assert len(f.value) <= MAX_FIELD_VALUE
+
+
+def field_names(messages: list[Outgoing]) -> list[str]:
+    return [str(f.name) for m in messages for e in m.embeds for f in e.fields]
+
+
+def test_a_search_is_one_message_with_a_field_and_a_track_button_per_account() -> None:
+    (message,) = render(search([candidate(i) for i in range(10)]))
+    (embed,) = message.embeds
+    assert embed.title == "Influencers on X for “fitness”"
+    assert embed.description == "10 accounts found, best first."
+    assert embed.footer.text is not None
+    assert "X API: 2 request(s), 150 posts read, 60 users read, ≈ $1.35" in embed.footer.text
+    assert "monthly budget left $20.50" in embed.footer.text
+    assert embed.footer.text.endswith("Query: (fitness OR #fitness) lang:en -is:retweet -is:reply")
+    first = embed.fields[0]
+    assert first.name == "1. Account 0 (@acct\\_0)"  # a handle's _ cannot start italics
+    assert first.value is not None
+    assert first.value.splitlines()[0] == (
+        "**12.3K** followers · micro · engagement **2.34%** · relevance 0.75 · "
+        "suspicion 0.20 · score **88.5**"
+    )
+    assert "✅ engagement 2.3%" in first.value
+    assert "🔍 check: 3 months old with 40K followers" in first.value
+    assert first.value.endswith("[x.com/acct_0](https://x.com/acct_0)")
+    assert message.track == tuple(f"acct_{i}" for i in range(10))
+
+
+def test_sample_results_say_so_and_live_ones_do_not() -> None:
+    (sample,) = render(search([candidate(1)], source="sample"))
+    (live,) = render(search([candidate(1)]))
+    assert "Sample data" in (sample.embeds[0].description or "")
+    assert "Sample data" not in (live.embeds[0].description or "")
+
+
+def test_an_empty_search_explains_what_to_try() -> None:
+    (message,) = render(search([]))
+    assert "Try another tier" in (message.embeds[0].description or "")
+    assert message.view() is None
+
+
+def test_fifty_long_accounts_are_split_across_messages_in_order() -> None:
+    long_reason = "x" * 2_000
+    messages = render(search([candidate(i, reason=long_reason) for i in range(50)]))
+    assert len(messages) > 1
+    assert_within_limits(messages)
+    names = field_names(messages)
+    assert [n.split(". ")[0] for n in names] == [str(i) for i in range(1, 51)]
+    assert [h for m in messages for h in m.track] == [f"acct_{i}" for i in range(50)]
+    # Each message's buttons belong to the accounts shown in it.
+    for m in messages:
+        shown = [
+            str(f.name).rsplit("(@", 1)[1].rstrip(")").replace("\\", "")
+            for e in m.embeds
+            for f in e.fields
+        ]
+        assert list(m.track) == shown
+    # The cut keeps the profile link.
+    value = messages[0].embeds[0].fields[0].value or ""
+    assert value.endswith("(https://x.com/acct_0)")
+    assert "…" in value
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    count=st.integers(0, 50),
+    name=st.text(min_size=0, max_size=400),
+    reason=st.text(min_size=1, max_size=3_000),
+    niche=st.text(min_size=1, max_size=600),
+)
+def test_any_search_fits_discords_limits(count: int, name: str, reason: str, niche: str) -> None:
+    result = search([candidate(i, name=name, reason=reason) for i in range(count)])
+    result = SearchResult(
+        niche=niche,
+        query=result.query * 5,
+        source=result.source,
+        results=result.results,
+        cost=result.cost,
+        stopped_early="x" * 5_000,
+    )
+    messages = render(result)
+    assert_within_limits(messages)
+    assert len(field_names(messages)) == count
+
+
+def test_markdown_in_names_cannot_format_the_message() -> None:
+    (message,) = render(search([candidate(1, name="**bold** _it_ [link](https://evil)")]))
+    name = message.embeds[0].fields[0].name or ""
+    assert "\\*\\*bold\\*\\*" in name
+    assert "\\[link\\]" in name or "\\[link]" in name
+
+
+def test_track_buttons_are_persistent_with_stable_custom_ids() -> None:
+    view = Outgoing(track=("jane_lifts", "a")).view()
+    assert view is not None
+    assert view.timeout is None
+    assert view.is_persistent()
+    ids = [item.custom_id for item in view.children if isinstance(item, TrackButton)]
+    assert ids == ["track:jane_lifts", "track:a"]
+    assert all(re.fullmatch(TRACK_TEMPLATE, i) for i in ids)
+
+
+@pytest.mark.parametrize("handle", ["a", "jane_lifts", "A1_b2_C3_d4_E5f"])
+def test_the_track_template_matches_every_x_handle(handle: str) -> None:
+    match = re.fullmatch(TRACK_TEMPLATE, f"track:{handle}")
+    assert match is not None
+    assert match["username"] == handle
+
+
+@pytest.mark.parametrize("custom_id", ["track:", "track:sixteen_chars_xx", "track:a-b", "x:a"])
+def test_the_track_template_refuses_what_is_not_a_handle(custom_id: str) -> None:
+    assert re.fullmatch(TRACK_TEMPLATE, custom_id) is None
+
+
+def test_watch_change_lists_what_happened() -> None:
+    (message,) = render(
+        WatchChange(added=("a", "b"), already=("c",), not_found=("zz",), cost=Cost(1, 0, 3, 0.03))
+    )
+    embed = message.embeds[0]
+    assert embed.description == (
+        "Now tracking @a, @b in this channel.\nAlready tracked here: @c.\nNot found on X: @zz."
+    )
+    assert embed.footer.text is not None
+    assert embed.footer.text.startswith("X API: 1 request(s)")
+
+
+def test_a_big_watchlist_is_paged_not_cut() -> None:
+    entries = tuple(
+        WatchEntry(str(i), f"user_{i}", f"User {i}", 10_000 + i, Tier.MICRO) for i in range(300)
+    )
+    messages = render(WatchlistView(SCOPE, entries))
+    assert_within_limits(messages)
+    assert len(field_names(messages)) == 300
+    assert messages[0].embeds[0].title == "Watchlist: 300 accounts"
+    assert all(m.track == () for m in messages)
+
+
+def test_an_empty_watchlist_says_how_to_add() -> None:
+    (message,) = render(WatchlistView(SCOPE, ()))
+    assert "/watchlist add @handle" in (message.embeds[0].description or "")
+
+
+def test_subscriptions_show_day_time_and_zone() -> None:
+    sub = DigestSubscription(1, SCOPE, "fitness", 4, time(8, 30), "Europe/Berlin", paused=True)
+    (message,) = render(DigestSubscriptionsView(SCOPE, (sub,), "Subscribed."))
+    field = message.embeds[0].fields[0]
+    assert (field.name, field.value) == ("fitness", "Fridays at 08:30 Europe/Berlin (paused)")
+
+
+def test_a_digest_preview_is_labelled() -> None:
+    digest = Digest(SCOPE, "yoga", (candidate(1),), "sample", Cost(), preview=True)
+    (message,) = render(digest)
+    assert message.embeds[0].title == "Digest preview: new micro influencers in “yoga”"
+    assert message.track == ("acct_1",)
+
+
+def test_help_has_a_field_per_command_of_the_table() -> None:
+    (message,) = render(HelpView())
+    assert field_names([message]) == [f"/{spec.name}" for spec in COMMANDS]
+    (one,) = render(HelpView("digest"))
+    assert field_names([one]) == ["/digest"]
+
+
+def test_an_account_notice_says_how_to_clean_up() -> None:
+    (message,) = render(AccountNotice(SCOPE, "1", "gone_acct", "suspended", "Since Monday."))
+    assert message.embeds[0].title == "@gone_acct is suspended on X"
+    assert "/watchlist remove @gone_acct" in (message.embeds[0].description or "")
+
+
+def audit(**overrides: object) -> AuditResult:
+    values: dict[str, object] = {
+        "user_id": "1",
+        "handle": "jane_lifts",
+        "name": "Jane",
+        "followers": 24_300,
+        "requested_sample": 200,
+        "sample_size": 200,
+        "fake_count": 23,
+        "fake_share": 0.115,
+        "ci_low": 0.078,
+        "ci_high": 0.166,
+        "mean_probability": 0.2,
+        "top_reasons": (ReasonCount("default_avatar", "default avatar", 17),),
+        "cost": Cost(1, 0, 200, 2.0),
+        "source": "x-api",
+        "observed_at": datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        **overrides,
+    }
+    return AuditResult(**values)  # type: ignore[arg-type]
+
+
+def test_an_audit_shows_the_estimate_with_its_interval_and_signs() -> None:
+    (message,) = render(audit())
+    embed = message.embeds[0]
+    assert embed.title == "Follower audit of @jane_lifts (Jane)"
+    assert embed.url == "https://x.com/jane_lifts"
+    description = embed.description or ""
+    assert "Likely fake: **23** of the 200 most recent followers = **11.5%**" in description
+    assert "(95% interval 7.8%–16.6%)" in description
+    assert "not a verdict" in description
+    assert (embed.fields[0].name, embed.fields[0].value) == ("default avatar", "17 followers")
+    assert embed.footer.text is not None
+    assert "Audited 2026-03-02 09:00 UTC" in embed.footer.text
+    assert message.view() is None
+
+
+def test_an_audit_of_nobody_says_so() -> None:
+    (message,) = render(audit(sample_size=0, fake_count=0, fake_share=0.0, top_reasons=()))
+    assert "X returned no followers to check." in (message.embeds[0].description or "")
+
+
+def test_a_costly_audit_asks_first_with_a_persistent_button() -> None:
+    ask = AuditNeedsConfirmation("jane_lifts", 5_000, 50.0, 2.5)
+    (message,) = render(ask)
+    assert "may cost up to **$50.00**" in (message.embeds[0].description or "")
+    view = message.view()
+    assert view is not None
+    assert view.is_persistent()
+    (button,) = [i for i in view.children if isinstance(i, AuditButton)]
+    assert button.custom_id == "audit:jane_lifts:5000"
+    assert re.fullmatch(AUDIT_TEMPLATE, button.custom_id)
+    assert button.item.label == "Audit anyway (up to $50.00)"
+
+
+def test_plain_text_is_cut_to_discords_limit() -> None:
+    assert len(text("x" * 5_000).content or "") == MAX_CONTENT
+
+
+def test_render_refuses_unknown_types() -> None:
+    with pytest.raises(TypeError):
+        render(object())
+
+
+# Errors in the user's words
+
+
+def test_core_errors_are_shown_as_they_are() -> None:
+    assert friendly_error(BadInput("Which niche?")) == "⚠️ Which niche?"
+
+
+def test_an_x_rate_limit_says_when_it_resets_in_the_readers_time_zone() -> None:
+    reset = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
+    message = friendly_error(XRateLimited("429 from search", reset))
+    assert message == (
+        "⚠️ X's rate limit is reached for now. X allows more requests "
+        f"<t:{int(reset.timestamp())}:R>. Please try again then."
+    )
+
+
+@pytest.mark.parametrize(
+    ("err", "expected"),
+    [
+        (BudgetExhausted("The monthly X budget is spent."), "The monthly X budget is spent."),
+        (XAuthError("401 Unauthorized: token xyz"), "X refused the bot's credentials."),
+        (XUnavailable("503"), "X is not answering right now."),
+        (XBadQuery("400 query"), "X could not run a search for that niche."),
+    ],
+)
+def test_x_errors_read_as_in_slack(err: Exception, expected: str) -> None:
+    message = friendly_error(err)
+    assert message.startswith("⚠️ " + expected)
+    assert "xyz" not in message
+    assert "401" not in message
+
+
+def test_a_discord_error_is_not_blamed_on_the_user() -> None:
+    class Response:
+        status = 500
+        reason = "Server Error"
+
+    err = discord.HTTPException(Response(), {"message": "boom", "code": 0})  # type: ignore[arg-type]
+    assert (
+        friendly_error(err) == "⚠️ Discord did not accept the reply. Please try again in a moment."
+    )
+
+
+def test_an_unexpected_error_is_logged_and_not_shown(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR):
+        message = friendly_error(RuntimeError("secret internals"))
+    assert message == "⚠️ Something went wrong on our side; the details are in the bot's log."
+    assert "secret internals" not in message
+    assert caplog.records[0].exc_info is not None
