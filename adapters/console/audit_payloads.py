@@ -1,0 +1,48 @@
+"""Follower audits as the JSON shapes the command line promises (a contract: keep keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.console.payloads import cost_json
+from core.models import AuditNeedsConfirmation, AuditResult
+
+
+def audit_json(result: AuditResult) -> dict[str, Any]:
+    return {
+        "handle": result.handle,
+        "user_id": result.user_id,
+        "name": result.name,
+        "followers": result.followers,
+        "requested_sample": result.requested_sample,
+        "sample_size": result.sample_size,
+        "fake_count": result.fake_count,
+        "fake_share": round(result.fake_share, 4),
+        "ci_low": round(result.ci_low, 4),
+        "ci_high": round(result.ci_high, 4),
+        "confidence": 0.95,
+        "mean_fake_probability": round(result.mean_probability, 4),
+        "threshold": result.threshold,
+        "top_reasons": [
+            {"code": r.code, "text": r.text, "count": r.count} for r in result.top_reasons
+        ],
+        "cost": cost_json(result.cost),
+        "source": result.source,
+        "from_cache": result.from_cache,
+        "partial": result.partial,
+        "pages_read": result.pages_read,
+        "observed_at": result.observed_at.isoformat(),
+        "budget_left_usd": result.budget_left_usd,
+        "url": result.profile_url,
+    }
+
+
+def audit_confirmation_json(ask: AuditNeedsConfirmation) -> dict[str, Any]:
+    return {
+        "needs_confirmation": True,
+        "handle": ask.handle,
+        "sample": ask.sample,
+        "followers": ask.followers,
+        "estimated_cost_usd": ask.estimated_cost_usd,
+        "limit_usd": ask.limit_usd,
+    }

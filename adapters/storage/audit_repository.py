@@ -1,0 +1,150 @@
+"""SQL implementation of `core.audit.AuditStore` (SQLite and PostgreSQL).
+
+A result is keyed by (account, requested sample, UTC day, source); saving the same key
+again replaces it in one `INSERT ... ON CONFLICT DO UPDATE`, so two instances auditing
+the same account at once leave one row, not an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+
+from adapters.storage.audit_tables import AuditRow
+from adapters.storage.database import Database
+from core.models import AuditResult, Cost, ReasonCount
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_IN_CHUNK = 500
+
+_audits: Table = AuditRow.__table__  # type: ignore[assignment]
+_KEY = ("user_id", "requested_sample", "day", "source")
+
+
+def _insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"No upsert for the {dialect!r} dialect")
+
+
+def _chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _row(result: AuditResult) -> dict[str, Any]:
+    return {
+        "user_id": result.user_id,
+        "username": result.handle,
+        "name": result.name,
+        "followers": result.followers,
+        "requested_sample": result.requested_sample,
+        "day": result.observed_at.date(),
+        "source": result.source,
+        "observed_at": result.observed_at,
+        "sample_size": result.sample_size,
+        "fake_count": result.fake_count,
+        "fake_share": result.fake_share,
+        "ci_low": result.ci_low,
+        "ci_high": result.ci_high,
+        "mean_probability": result.mean_probability,
+        "threshold": result.threshold,
+        "top_reasons": [
+            {"code": r.code, "text": r.text, "count": r.count} for r in result.top_reasons
+        ],
+        "requests": result.cost.requests,
+        "posts_read": result.cost.posts_read,
+        "users_read": result.cost.users_read,
+        "usd": result.cost.usd,
+        "pages_read": result.pages_read,
+        "partial": result.partial,
+    }
+
+
+def _result(row: Row[Any]) -> AuditResult:
+    reasons = tuple(
+        ReasonCount(str(r["code"]), str(r["text"]), int(r["count"]))
+        for r in row.top_reasons or ()
+        if isinstance(r, dict)
+    )
+    return AuditResult(
+        user_id=row.user_id,
+        handle=row.username,
+        name=row.name,
+        followers=row.followers,
+        requested_sample=row.requested_sample,
+        sample_size=row.sample_size,
+        fake_count=row.fake_count,
+        fake_share=row.fake_share,
+        ci_low=row.ci_low,
+        ci_high=row.ci_high,
+        mean_probability=row.mean_probability,
+        top_reasons=reasons,
+        cost=Cost(row.requests, row.posts_read, row.users_read, row.usd),
+        source=row.source,
+        observed_at=row.observed_at,
+        partial=row.partial,
+        pages_read=row.pages_read,
+        threshold=row.threshold,
+    )
+
+
+class SqlAuditStore:
+    """Stored follower audits over one `Database`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def __repr__(self) -> str:
+        return f"SqlAuditStore({self._db.url!r})"
+
+    async def cached_audit(
+        self, user_id: str, sample: int, day: date, source: str
+    ) -> AuditResult | None:
+        """Today's complete audit of `user_id` for this requested sample and source."""
+        stmt = select(_audits).where(
+            _audits.c.user_id == user_id,
+            _audits.c.requested_sample == sample,
+            _audits.c.day == day,
+            _audits.c.source == source,
+            _audits.c.partial.is_(None),
+        )
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(stmt)).first()
+        return _result(row) if row is not None else None
+
+    async def save_audit(self, result: AuditResult) -> None:
+        """Insert the result, or replace the one stored under the same key that day."""
+        values = _row(result)
+        stmt = _insert(self._db.dialect, _audits).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(_KEY),
+            set_={name: stmt.excluded[name] for name in values if name not in _KEY},
+        )
+        async with self._db.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def last_audits(self, user_ids: Sequence[str]) -> dict[str, AuditResult]:
+        """The most recent audit of each account that has one (complete or partial)."""
+        wanted = sorted(set(user_ids))
+        latest: dict[str, AuditResult] = {}
+        async with self._db.engine.connect() as conn:
+            for chunk in _chunks(wanted):
+                stmt = (
+                    select(_audits)
+                    .where(_audits.c.user_id.in_(chunk))
+                    .order_by(_audits.c.observed_at, _audits.c.id)
+                )
+                for row in await conn.execute(stmt):
+                    latest[row.user_id] = _result(row)  # ordered: the last one wins
+        return latest

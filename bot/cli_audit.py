@@ -1,0 +1,201 @@
+"""Command-line commands for fake-follower audits: `audit-users FILE` and `audit HANDLE`.
+
+`audit-users` scores user objects from a file with the bundled classifier: no network,
+no database. Bad lines are reported on stderr by line number and skipped; every good
+line is still scored, in order. Exit status 0, or 2 when any line was bad.
+
+`audit` reads a sample of an account's most recent followers from X (or the sample
+data). Exit status 2 with a message when the audit needs `--yes` (its worst-case cost
+is above AUDIT_CONFIRM_ABOVE_USD).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from adapters.console.audit_payloads import audit_confirmation_json, audit_json
+from adapters.console.render import render_audit, render_audit_confirmation
+from adapters.x.parse import parse_datetime, parse_user
+from bot.cli import EXIT_BAD_INPUT, EXIT_OK, console_scope
+from bot.wiring import Services
+from core.audience import FakeClassifier
+from core.commands import AUDIT, build_audit
+from core.errors import BadInput
+from core.models import AuditNeedsConfirmation, AuditResult
+
+PROG = "influencer-bot"
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(f"{PROG}: {text}\n")
+
+
+# --- audit-users ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    """One line of the input: a record to print, or an error naming the line."""
+
+    number: int
+    record: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def _user_and_time(obj: Any, now: datetime) -> tuple[dict[str, Any], datetime]:
+    """The user object and observation time from a line (raises ValueError with why)."""
+    if not isinstance(obj, dict):
+        raise ValueError('expected a JSON object: a user, or {"user": {...}, "observed_at": "..."}')
+    if "user" in obj:
+        user = obj["user"]
+        if not isinstance(user, dict):
+            raise ValueError('"user" must be a JSON object')
+        raw = obj.get("observed_at")
+        if raw is None:
+            return user, now
+        observed = parse_datetime(raw)
+        if observed is None:
+            shown = json.dumps(raw)[:40]
+            raise ValueError(f"observed_at {shown} is not a time like 2026-05-01T12:00:00Z")
+        return user, observed
+    return obj, now
+
+
+def audit_lines(
+    lines: Iterable[bytes | str], classifier: FakeClassifier, now: datetime
+) -> Iterator[LineResult]:
+    """Score each non-blank line in order; a bad line yields an error and the rest go on."""
+    for number, raw in enumerate(lines, 1):
+        try:
+            text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        except UnicodeDecodeError:
+            yield LineResult(number, error=f"line {number}: not UTF-8 text")
+            continue
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield LineResult(
+                number, error=f"line {number}: not valid JSON ({exc.msg}, column {exc.colno})"
+            )
+            continue
+        try:
+            user_obj, observed = _user_and_time(obj, now)
+            user = parse_user(user_obj)
+        except ValueError as exc:
+            reason = str(exc)
+            if reason.startswith("user object without"):
+                reason = 'the user object needs "id" and "username"'
+            yield LineResult(number, error=f"line {number}: {reason}")
+            continue
+        verdict = classifier.judge(user, observed)
+        yield LineResult(
+            number,
+            record={
+                "id": user.id,
+                "fake_probability": round(verdict.probability, 4),
+                "reasons": list(verdict.reasons),
+            },
+        )
+
+
+def _open(path: str) -> IO[bytes]:
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return Path(path).open("rb")
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+async def run_audit_users(args: argparse.Namespace) -> int:
+    """Score the file; records go to stdout (a line each, or one array with --json)."""
+    classifier = FakeClassifier()
+    now = datetime.now(UTC)
+    handle = _open(args.file)
+    records: list[dict[str, Any]] = []
+    bad = 0
+    try:
+        for line in audit_lines(handle, classifier, now):
+            if line.error is not None:
+                bad += 1
+                _err(line.error)
+            elif args.json:
+                records.append(line.record or {})
+            else:
+                _out(json.dumps(line.record, ensure_ascii=False))
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+    if args.json:
+        _out(json.dumps(records, indent=2, ensure_ascii=False))
+    if bad:
+        _err(f"{bad} bad line(s) skipped; every other line was scored.")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+# --- audit ---------------------------------------------------------------------------
+
+
+async def cmd_audit(svc: Services, args: argparse.Namespace) -> int:
+    command = build_audit(args.handle, sample=args.sample, confirmed=args.yes)
+    reply = await svc.scout.handle(command, console_scope(args.channel))
+    if isinstance(reply, AuditNeedsConfirmation):
+        if args.json:
+            _out(json.dumps(audit_confirmation_json(reply), indent=2))
+        how = f"influencer-bot audit {reply.handle} --sample {reply.sample} --yes"
+        _err(render_audit_confirmation(reply, how=how))
+        return EXIT_BAD_INPUT
+    assert isinstance(reply, AuditResult)
+    if args.json:
+        _out(json.dumps(audit_json(reply), indent=2, ensure_ascii=False))
+    else:
+        _out(render_audit(reply))
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `audit-users` and `audit` to the `influencer-bot` parser."""
+    users = sub.add_parser(
+        "audit-users",
+        help="score X user objects from a JSON-lines file as likely fake or genuine",
+        description=(
+            "Score each line of FILE (a v2 user object, or "
+            '{"user": {...}, "observed_at": "..."}) with the fake-account classifier. '
+            'Prints {"id", "fake_probability", "reasons"} per line, in order. '
+            "Offline: no X reads, no database."
+        ),
+    )
+    users.add_argument("file", help="JSON-lines file, or - for standard input")
+    users.add_argument("--json", action="store_true", help="print one JSON array")
+    users.set_defaults(handler=None, standalone=run_audit_users)
+
+    audit = sub.add_parser("audit", help=AUDIT.summary, description=AUDIT.summary)
+    audit.add_argument("handle", help="the X account, e.g. @jane_lifts")
+    audit.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        help="how many of the most recent followers to check (default AUDIT_DEFAULT_SAMPLE)",
+    )
+    audit.add_argument(
+        "--yes",
+        action="store_true",
+        help="go ahead even when it may cost more than AUDIT_CONFIRM_ABOVE_USD",
+    )
+    audit.add_argument("--channel", default="console", help="channel id (default console)")
+    audit.add_argument("--json", action="store_true", help="print one JSON object")
+    audit.set_defaults(handler=cmd_audit)
