@@ -121,9 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def extend_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Commands that live in their own modules register here."""
-    from bot import cli_schedule
+    from bot import cli_audit, cli_schedule
 
     cli_schedule.register(sub)
+    cli_audit.register(sub)
 
 
 def _normalize_args(args: argparse.Namespace) -> None:
@@ -132,6 +133,9 @@ def _normalize_args(args: argparse.Namespace) -> None:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    standalone = getattr(args, "standalone", None)
+    if standalone is not None:  # needs neither the database nor X (e.g. audit-users)
+        return int(await standalone(args))
     handler: Handler = args.handler
     async with services(settings) as svc:
         # find and run print their own sample label; the others get it on stderr.

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     watchlist_refresh_hours: float = Field(6.0, gt=0)
     outbox_max_attempts: int = Field(8, ge=1)
 
+    # Follower audits (/audit): followers read by default, and the worst-case cost in
+    # dollars above which the bot asks for confirmation first (0 = always ask).
+    audit_default_sample: int = Field(200, ge=10, le=5000)
+    audit_confirm_above_usd: float = Field(2.50, ge=0)
+
     log_level: str = "INFO"
 
     @field_validator("x_monthly_budget_usd", mode="before")

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from adapters.console.sink import ConsoleSink
+from adapters.storage.audit_repository import SqlAuditStore
 from adapters.storage.database import Database
 from adapters.storage.repositories import SqlStorage
+from adapters.storage.schedule_repository import SqlScheduleStore
 from adapters.storage.urls import redact
 from adapters.x.client import TweepyXSource
 from adapters.x.sample import SampleXSource
 from bot.settings import Settings
 from core.app import Scout
+from core.audit import Audits, AuditSettings
 from core.costs import CostMeter
+from core.digests import Digests
 from core.discovery import Discovery, DiscoverySettings
 from core.errors import ScoutError
-from core.ports import Clock, XSource
+from core.outbox import OutboxDelivery, RetryPolicy
+from core.ports import Clock, MessageSink, XSource
+from core.refresh import Refresher
 from core.watchlist import Watchlists
 
 log = logging.getLogger(__name__)
@@ -42,6 +52,67 @@ class Services:
     clock: Clock
     meter: CostMeter
     scout: Scout
+    # Where scheduled messages go, by `Scope.platform`: the console always; the Slack
+    # and Discord front ends add theirs when they start. The outbox reads it live.
+    sinks: dict[str, MessageSink] = field(default_factory=dict)
+    scheduled: ScheduledWork | None = None
+
+    @property
+    def work(self) -> ScheduledWork:
+        if self.scheduled is None:
+            raise ScoutError("Scheduled work is not set up in this process.")
+        return self.scheduled
+
+
+@dataclass
+class ScheduledWork:
+    """The scheduled use cases (refresh, digests, outbox delivery) and their store."""
+
+    store: SqlScheduleStore
+    refresher: Refresher
+    digests: Digests
+    delivery: OutboxDelivery
+    owner: str
+    sinks: dict[str, MessageSink]
+
+
+def instance_id() -> str:
+    """Names this process in claims and leases (unique even across restarts)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def build_scheduled_work(
+    settings: Settings,
+    database: Database,
+    storage: SqlStorage,
+    x: XSource,
+    clock: Clock,
+    scout: Scout,
+    sinks: dict[str, MessageSink],
+    *,
+    owner: str | None = None,
+) -> ScheduledWork:
+    """Refresh, digests and delivery over the scout's own discovery and cost meter."""
+    owner = owner or instance_id()
+    store = SqlScheduleStore(database)
+    refresher = Refresher(
+        x,
+        storage,
+        store,
+        scout.meter,
+        clock,
+        bounds=settings.tiers,
+        margin=settings.tier_hysteresis,
+    )
+    digests = Digests(scout.discovery, storage, store, clock, owner=owner)
+    delivery = OutboxDelivery(
+        store,
+        sinks,
+        clock,
+        owner=owner,
+        policy=RetryPolicy(max_attempts=settings.outbox_max_attempts),
+    )
+    return ScheduledWork(store, refresher, digests, delivery, owner, sinks)
 
 
 def build_x_source(settings: Settings) -> XSource:
@@ -83,7 +154,18 @@ def build_scout(
         ),
     )
     watchlists = Watchlists(x, storage, storage, meter, clock, settings.tiers)
-    return Scout(discovery, watchlists, meter), meter
+    audits = Audits(
+        x,
+        storage,
+        SqlAuditStore(storage.database),
+        meter,
+        clock,
+        settings=AuditSettings(
+            default_sample=settings.audit_default_sample,
+            confirm_above_usd=settings.audit_confirm_above_usd,
+        ),
+    )
+    return Scout(discovery, watchlists, meter, audit=audits), meter
 
 
 @asynccontextmanager
@@ -98,7 +180,10 @@ async def services(
     try:
         storage = SqlStorage(database)
         scout, meter = build_scout(settings, storage, x_source, clock)
-        yield Services(settings, database, storage, x_source, clock, meter, scout)
+        sinks: dict[str, MessageSink] = {"console": ConsoleSink()}
+        work = build_scheduled_work(settings, database, storage, x_source, clock, scout, sinks)
+        scout.digests = work.digests
+        yield Services(settings, database, storage, x_source, clock, meter, scout, sinks, work)
     finally:
         await x_source.aclose()
         await database.aclose()

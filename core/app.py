@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Protocol
 
+from core.audit import Audits
 from core.commands import (
+    AuditCommand,
     Command,
     DigestAction,
     DigestCommand,
@@ -24,6 +26,8 @@ from core.costs import CostMeter
 from core.discovery import Discovery
 from core.errors import ScoutError
 from core.models import (
+    AuditNeedsConfirmation,
+    AuditResult,
     Digest,
     DigestSubscriptionsView,
     HelpView,
@@ -35,7 +39,16 @@ from core.models import (
 )
 from core.watchlist import Watchlists
 
-Reply = SearchResult | WatchChange | WatchlistView | DigestSubscriptionsView | Digest | HelpView
+Reply = (
+    SearchResult
+    | WatchChange
+    | WatchlistView
+    | DigestSubscriptionsView
+    | Digest
+    | HelpView
+    | AuditResult
+    | AuditNeedsConfirmation
+)
 
 
 class DigestUseCases(Protocol):
@@ -60,6 +73,7 @@ class Scout:
     watchlists: Watchlists
     meter: CostMeter
     digests: DigestUseCases | None = None
+    audit: Audits | None = None
 
     @property
     def source(self) -> str:
@@ -81,6 +95,10 @@ class Scout:
                 return await self.watchlists.view(scope)
             case DigestCommand():
                 return await self._digest(command, scope)
+            case AuditCommand(handle=handle, sample=sample, confirmed=confirmed):
+                if self.audit is None:
+                    raise ScoutError("Follower audits are not enabled on this bot.")
+                return await self.audit.audit(handle, sample, confirmed=confirmed)
             case HelpCommand(topic=topic):
                 if topic:
                     command_spec(topic)  # unknown topic -> BadInput

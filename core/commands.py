@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 
+from core.audit import MAX_SAMPLE as AUDIT_MAX_SAMPLE
+from core.audit import MIN_SAMPLE as AUDIT_MIN_SAMPLE
 from core.errors import BadInput
 from core.models import SearchRequest, Tier
 from core.tiers import parse_count
@@ -125,7 +127,27 @@ HELP = CommandSpec(
     argument_help="A command name",
 )
 
-COMMANDS: tuple[CommandSpec, ...] = (FIND, WATCHLIST, DIGEST, HELP)
+AUDIT = CommandSpec(
+    name="audit",
+    summary="Estimate how many of an X account's recent followers look fake, and the cost.",
+    usage="/audit @handle [sample:200] [confirm]",
+    argument="handle",
+    argument_help="The X account to audit, e.g. @jane_lifts",
+    options=(
+        OptionSpec(
+            "sample",
+            OptionKind.INT,
+            "How many of the most recent followers to check",
+            None,
+            (),
+            AUDIT_MIN_SAMPLE,
+            AUDIT_MAX_SAMPLE,
+        ),
+    ),
+    examples=("/audit @jane_lifts", "/audit @jane_lifts sample:500"),
+)
+
+COMMANDS: tuple[CommandSpec, ...] = (FIND, WATCHLIST, DIGEST, HELP, AUDIT)
 
 
 def command_spec(name: str) -> CommandSpec:
@@ -178,7 +200,16 @@ class HelpCommand:
     topic: str | None = None
 
 
-Command = FindInfluencers | WatchlistCommand | DigestCommand | HelpCommand
+@dataclass(frozen=True, slots=True)
+class AuditCommand:
+    """Audit an account's recent followers; `sample` None = the configured default."""
+
+    handle: str
+    sample: int | None = None
+    confirmed: bool = False
+
+
+Command = FindInfluencers | WatchlistCommand | DigestCommand | HelpCommand | AuditCommand
 
 
 def split_args(text: str) -> tuple[list[str], dict[str, str]]:
@@ -391,5 +422,33 @@ def parse_command(name: str, text: str) -> Command:
         if not words:
             return _digest("list", "", options)
         return _digest(words[0], " ".join(words[1:]), options)
+    if spec is AUDIT:
+        return _audit(words, options)
     _options(HELP, options)
     return HelpCommand(words[0].lstrip("/").lower() if words else None)
+
+
+_CONFIRM_WORDS = ("confirm", "yes")
+
+
+def build_audit(
+    handle: str, *, sample: str | int | None = None, confirmed: bool = False
+) -> AuditCommand:
+    """Build an audit from separately typed options (CLI flags, Discord options, a button)."""
+    values = _options(AUDIT, {"sample": str(sample)} if sample is not None else {})
+    if not handle.strip():
+        raise BadInput(f"Which account? For example: {AUDIT.examples[0]}")
+    size = values["sample"]
+    return AuditCommand(
+        parse_handle(handle), size if isinstance(size, int) else None, confirmed=confirmed
+    )
+
+
+def _audit(words: list[str], options: Mapping[str, str]) -> AuditCommand:
+    _options(AUDIT, options)  # names an unknown option before anything else
+    confirmed = bool(words) and words[-1].lower() in _CONFIRM_WORDS
+    if confirmed:
+        words = words[:-1]
+    if len(words) > 1:
+        raise BadInput(f"One account at a time. Use {AUDIT.usage}")
+    return build_audit(words[0] if words else "", sample=options.get("sample"), confirmed=confirmed)

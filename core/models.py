@@ -284,3 +284,64 @@ class AccountNotice:
 
 
 Notice = Digest | TierAlert | AccountNotice
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonCount:
+    """A fake-account signal and how many audited followers showed it."""
+
+    code: str
+    text: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """An estimate of the share of likely-fake accounts among an account's recent followers.
+
+    `fake_share` is `fake_count / sample_size`; `ci_low`/`ci_high` bound it with a Wilson
+    95 % interval (the sample is the most recent followers, not a random draw, so it
+    describes the recent audience). `top_reasons` counts signals among likely fakes.
+    `partial` says why fewer followers than asked were read (rate limit, budget).
+    """
+
+    user_id: str
+    handle: str
+    name: str
+    followers: int
+    requested_sample: int
+    sample_size: int
+    fake_count: int
+    fake_share: float
+    ci_low: float
+    ci_high: float
+    mean_probability: float
+    top_reasons: tuple[ReasonCount, ...]
+    cost: Cost
+    source: str
+    observed_at: datetime
+    from_cache: bool = False
+    partial: str | None = None
+    pages_read: int = 0
+    threshold: float = 0.5
+    budget_left_usd: float | None = None
+
+    @property
+    def profile_url(self) -> str:
+        return f"https://x.com/{self.handle}"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditNeedsConfirmation:
+    """An audit that would cost more than the confirmation setting: ask before reading.
+
+    Adapters show the estimate with a button that re-sends the audit with
+    `confirmed=True` (the CLI takes `--yes`).
+    """
+
+    handle: str
+    sample: int
+    estimated_cost_usd: float
+    limit_usd: float
+    user_id: str = ""
+    followers: int | None = None

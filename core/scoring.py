@@ -8,6 +8,7 @@ lower a score, they do not hide an account.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,12 +16,14 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
+from core.audience import FakeClassifier
 from core.errors import BadInput
 from core.models import Candidate, Post, Reason, ReasonKind, Tier, XUser
 from core.niches import NicheQuery, matches_niche
 from core.tiers import TierBoundaries, format_count, tier_for
 
 __all__ = [
+    "FAKE_PROFILE_WEIGHT",
     "SUSPICION_WEIGHTS",
     "EngagementNorms",
     "ScoringWeights",
@@ -177,6 +180,48 @@ LOW_ENGAGEMENT_SHARE = 0.1
 
 _DIGIT = re.compile(r"[0-9]")
 
+# The fake-account classifier (`core.audience`), trained on labelled accounts, judges the
+# candidate's own profile; when it calls the profile likely fake, that is one more signal
+# with this weight. Kept out of SUSPICION_WEIGHTS: those are hand-set rules, this is learned.
+FAKE_PROFILE_WEIGHT = 0.35
+
+
+@functools.cache
+def _classifier() -> FakeClassifier:
+    return FakeClassifier()
+
+
+# Hand-set signals and the classifier signals that say the same thing.
+_SAME_AS_LEARNED: Mapping[str, str] = MappingProxyType(
+    {
+        "young": "new_account",
+        "follow_ratio": "follow_ratio",
+        "default_avatar": "default_avatar",
+        "digit_handle": "digits_in_handle",
+        "empty_bio": "empty_bio",
+    }
+)
+
+
+def _fake_profile(user: XUser, now: datetime, fired: set[str]) -> str | None:
+    """The classifier's signal for a candidate's own profile, or None when it looks genuine.
+
+    Candidates come from posts and have real audiences, so this rarely fires; it catches
+    mass-made looking profiles (following tens of thousands, on no lists, never liked a
+    post) that the hand-set rules miss. What the `fired` hand-set signals already say
+    is not repeated.
+    """
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    verdict = _classifier().judge(user, now)
+    if not verdict.likely_fake:
+        return None
+    said = {_SAME_AS_LEARNED[name] for name in fired if name in _SAME_AS_LEARNED}
+    extra = [s.text for s in verdict.signals if s.code not in said][:2]
+    share = "over 99%" if verdict.probability >= 0.995 else f"{verdict.probability:.0%}"
+    text = f"profile resembles fake accounts ({share})"
+    return f"{text}: {', '.join(extra)}" if extra else text
+
 
 def _pcts(*rates: float) -> list[str]:
     """Rates as percentages with one shared precision, so they compare at a glance.
@@ -224,7 +269,8 @@ def suspicion_signals(
     Signals (weights in `SUSPICION_WEIGHTS`): under a year old with more than 10K
     followers; following more than 80 % of its followers (from 1K followers); more than
     50 posts a day over its lifetime; default profile picture; engagement under 10 % of
-    the tier's norm; a handle with 4+ digits or over 40 % digits; an empty bio.
+    the tier's norm; a handle with 4+ digits or over 40 % digits; an empty bio; and the
+    fake-account classifier calling the profile itself likely fake (`FAKE_PROFILE_WEIGHT`).
     `engagement_rate=None` means no posts were sampled, so engagement is not judged.
     """
     fired: list[tuple[str, str]] = []
@@ -268,7 +314,12 @@ def suspicion_signals(
         fired.append(("digit_handle", text))
     if not user.description.strip():
         fired.append(("empty_bio", "empty bio"))
-    return _suspicion(fired)
+    score, reasons = _suspicion(fired)
+    learned = _fake_profile(user, now, {name for name, _ in fired})
+    if learned is None:
+        return score, reasons
+    score = 1 - (1 - score) * (1 - FAKE_PROFILE_WEIGHT)
+    return score, (*reasons, Reason(ReasonKind.SUSPICION, learned))
 
 
 def _within_days(posts: Sequence[Post], now: datetime, days: int) -> bool:

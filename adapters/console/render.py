@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from core.commands import COMMANDS, command_spec
 from core.models import (
+    AuditNeedsConfirmation,
+    AuditResult,
     Candidate,
     Cost,
     Digest,
@@ -159,4 +161,56 @@ def render(reply: object) -> str:
             return render_digest(reply)
         case HelpView():
             return render_help(reply)
+        case AuditResult():
+            return render_audit(reply)
+        case AuditNeedsConfirmation():
+            return render_audit_confirmation(reply)
     raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def render_audit(result: AuditResult) -> str:
+    """A follower audit: the estimate with its interval, the commonest signs, the cost."""
+    lines = [
+        f"Follower audit of @{result.handle} ({result.name}): "
+        f"{format_count(result.followers)} followers"
+    ]
+    if result.sample_size == 0:
+        lines.append("  X returned no followers to check.")
+    else:
+        lines.append(
+            f"  Likely fake: {result.fake_count} of the {result.sample_size} most recent "
+            f"followers = {_pct(result.fake_share)} "
+            f"(95% interval {_pct(result.ci_low)}–{_pct(result.ci_high)})"
+        )
+    if result.top_reasons:
+        lines.append("  Most common signs among them:")
+        lines.extend(f"    - {r.text} ({r.count})" for r in result.top_reasons)
+    if result.partial:
+        lines.append(f"  Partial: {result.partial}.")
+    lines.append(
+        cost_line(
+            result.cost,
+            from_cache=result.from_cache,
+            budget_left=result.budget_left_usd,
+            sample=result.source == "sample",
+        )
+    )
+    lines.append(
+        f"Audited {result.observed_at:%Y-%m-%d %H:%M} UTC from public profile data: "
+        "a likelihood, not a verdict on anyone."
+    )
+    return "\n".join(lines)
+
+
+def render_audit_confirmation(ask: AuditNeedsConfirmation, *, how: str | None = None) -> str:
+    """Ask before an audit that costs more than the confirmation setting."""
+    how = how or f"/audit @{ask.handle} sample:{ask.sample} confirm"
+    return (
+        f"Auditing {ask.sample:,} followers of @{ask.handle} may cost up to "
+        f"${ask.estimated_cost_usd:,.2f} in X reads (more than the ${ask.limit_usd:,.2f} "
+        f"that needs no confirmation). To go ahead: {how}"
+    )

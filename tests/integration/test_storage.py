@@ -15,16 +15,19 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from adapters.storage.database import Database, make_engine
-from adapters.storage.migrate import MIGRATION_LOCK_KEY, migrate
+from adapters.storage.migrate import MIGRATION_LOCK_KEY, alembic_config, migrate
 from adapters.storage.repositories import SqlStorage
-from adapters.storage.tables import Base
+from adapters.storage.schema import metadata
 from adapters.storage.urls import redact, to_async_url
 from core.models import Scope, XUser
 from tests.fakes import db_fixtures
+
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 # tests/conftest.py registers these too; naming them here lets this file run alone.
 database_url = db_fixtures.database_url
@@ -150,13 +153,13 @@ async def test_migrate_is_idempotent(database_url: str) -> None:
     await migrate(database_url)
     tables, versions = await _schema(database_url)
     assert tables >= TABLES | {"alembic_version"}
-    assert versions == ["0001"]
+    assert versions == [HEAD]
 
 
 async def test_migrations_match_the_models(database: Database) -> None:
     def diff(conn: Connection) -> list[Any]:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return list(compare_metadata(context, Base.metadata))
+        return list(compare_metadata(context, metadata))
 
     async with database.engine.connect() as conn:
         assert await conn.run_sync(diff) == []
@@ -181,7 +184,7 @@ def test_instances_starting_together_migrate_once(database_url: str) -> None:
         assert proc.returncode == 0, err.decode()
     tables, versions = asyncio.run(_schema(database_url))
     assert tables >= TABLES
-    assert versions == ["0001"]
+    assert versions == [HEAD]
 
 
 async def test_migrate_waits_for_another_instance(database_url: str) -> None:
@@ -210,7 +213,7 @@ async def test_migrate_waits_for_another_instance(database_url: str) -> None:
             holder.close()
         else:
             holder_pg.close()
-    assert (await _schema(database_url))[1] == ["0001"]
+    assert (await _schema(database_url))[1] == [HEAD]
 
 
 async def test_in_memory_sqlite_is_migrated_and_usable() -> None:
@@ -350,9 +353,7 @@ async def test_save_users_keeps_first_seen_and_last_sighting(storage: SqlStorage
     await storage.save_users([user("1", "alice", 100), user("1", "alice", 200)], later)
     async with storage.database.engine.connect() as conn:
         row = (
-            await conn.execute(
-                Base.metadata.tables["accounts"].select().where(text("user_id = '1'"))
-            )
+            await conn.execute(metadata.tables["accounts"].select().where(text("user_id = '1'")))
         ).one()
     assert row.first_seen_at == T0
     assert row.last_seen_at == later
@@ -390,9 +391,7 @@ async def test_record_discoveries_returns_first_time_ids(storage: SqlStorage) ->
     assert times == 3
     async with db.engine.connect() as conn:
         row = (
-            await conn.execute(
-                Base.metadata.tables["discoveries"].select().where(text("user_id = '2'"))
-            )
+            await conn.execute(metadata.tables["discoveries"].select().where(text("user_id = '2'")))
         ).one()
     assert (row.first_found_at, row.last_found_at) == (T0, later)
 

@@ -16,11 +16,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from adapters.storage.tables import Base
+from adapters.storage.schema import metadata
 from adapters.storage.urls import to_async_url
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _configured_url() -> str:
@@ -30,6 +30,12 @@ def _configured_url() -> str:
     return to_async_url(str(url))
 
 
+def _ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave out tables other libraries create themselves (Slack's installation store,
+    Discord's sync state), so autogenerate never proposes dropping them."""
+    return not (type_ == "table" and name is not None and name.startswith(("slack_", "discord_")))
+
+
 def _run_on(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -37,6 +43,7 @@ def _run_on(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_ours,
     )
     with context.begin_transaction():
         context.run_migrations()
