@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from core.codec import decode_page
 from core.commands import WEEKDAYS
-from core.discovery import Discovery
+from core.discovery import Discovery, page_cache_key
 from core.errors import BadInput, ScoutError
 from core.models import (
     Candidate,
@@ -164,14 +164,6 @@ class DueDigest:
 class _Ranked:
     candidates: list[Candidate]
     cost: Cost
-
-
-def search_cache_key(source: str, page_size: int, index: int, query: str) -> str:
-    """The key `Discovery` caches page `index` of a query under.
-
-    Duplicated from `core.discovery`; the digest integration tests fail if they drift.
-    """
-    return f"search|{source}|{page_size}|{index}|{query}"
 
 
 class Digests:
@@ -395,7 +387,7 @@ class Digests:
         day = first_day
         while day <= today:
             for index in range(s.max_pages):
-                key = search_cache_key(self._discovery.source_name, s.page_size, index, nq.query)
+                key = page_cache_key(self._discovery.source_name, s.page_size, index, nq.query)
                 payload = await self._cache.get_cached(key, day)
                 if payload is None:
                     break

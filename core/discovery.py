@@ -72,23 +72,28 @@ class Discovery:
     async def search(self, request: SearchRequest) -> SearchResult:
         lang = None if request.lang in ("", "any") else request.lang
         niche = build_query(request.niche, lang)
-        pages, cost, fresh, stopped = await self._read_pages(niche)
-        posts_by_author, authors = _aggregate(pages)
-        if fresh:
+        read = await self._read_pages(niche)
+        posts_by_author, authors = _aggregate(read.pages)
+        if read.fresh:
             now = self._clock.now()
             await self._accounts.save_users(list(authors.values()), now)
             tiered = [u.id for u in authors.values() if tier_for(u.followers, self.settings.bounds)]
             await self._accounts.record_discoveries(niche.key, tiered, now)
+            # Cached only now: whoever finds a cached page also finds its discoveries
+            # (digests on other instances read both).
+            day = now.date()
+            for key, page in read.fresh:
+                await self._cache.put_cached(key, day, encode_page(page))
         results = self.rank(niche, request, authors, posts_by_author)
         return SearchResult(
             niche=niche.niche,
             query=niche.query,
             source=self._x.name,
             results=tuple(results[: request.limit]),
-            cost=cost,
-            pages_read=len(pages),
-            from_cache=bool(pages) and not fresh,
-            stopped_early=stopped,
+            cost=read.cost,
+            pages_read=len(read.pages),
+            from_cache=bool(read.pages) and not read.fresh,
+            stopped_early=read.stopped,
             budget_left_usd=await self._meter.budget_left(),
         )
 
@@ -119,59 +124,66 @@ class Discovery:
         ]
         return rank(scored)
 
-    async def _read_pages(
-        self, niche: NicheQuery
-    ) -> tuple[list[SearchPage], Cost, bool, str | None]:
+    async def _read_pages(self, niche: NicheQuery) -> _PagesRead:
         """Read up to `max_pages`, from today's cache where possible.
 
-        Returns (pages, cost, whether anything came from X, why it stopped early). A
-        fault after some pages were read keeps those pages: partial answers beat none.
+        A fault after some pages were read keeps those pages: partial answers beat none.
         """
         s = self.settings
         day = self._clock.now().date()
-        pages: list[SearchPage] = []
-        cost = Cost()
-        fresh = False
+        read = _PagesRead()
         token: str | None = None
         for index in range(s.max_pages):
-            key = f"search|{self._x.name}|{s.page_size}|{index}|{niche.query}"
+            key = page_cache_key(self._x.name, s.page_size, index, niche.query)
             cached = await self._cache.get_cached(key, day)
             if cached is not None:
                 page = decode_page(cached)
             else:
                 if not await self._meter.affordable(s.page_size, s.page_size):
-                    if not pages:
+                    if not read.pages:
                         await self._meter.ensure_affordable(s.page_size, s.page_size)
-                    return (
-                        pages,
-                        cost,
-                        fresh,
-                        (
-                            f"stopped after {len(pages)} page(s): the monthly X budget would be "
-                            "exceeded by another page"
-                        ),
+                    read.stopped = (
+                        f"stopped after {len(read.pages)} page(s): the monthly X budget "
+                        "would be exceeded by another page"
                     )
+                    return read
                 try:
                     page = await self._x.search_recent(
                         niche.query, max_results=s.page_size, next_token=token
                     )
                 except (XRateLimited, XUnavailable, BudgetExhausted) as err:
-                    if not pages:
+                    if not read.pages:
                         raise
-                    log.warning("search stopped after %d pages: %s", len(pages), err)
-                    return pages, cost, fresh, f"stopped after {len(pages)} page(s): {err}"
-                fresh = True
-                cost = cost + await self._meter.charge(
+                    log.warning("search stopped after %d pages: %s", len(read.pages), err)
+                    read.stopped = f"stopped after {len(read.pages)} page(s): {err}"
+                    return read
+                read.cost = read.cost + await self._meter.charge(
                     requests=1,
                     post_ids=[p.id for p in page.posts],
                     user_ids=[u.id for u in page.users],
                 )
-                await self._cache.put_cached(key, day, encode_page(page))
-            pages.append(page)
+                read.fresh.append((key, page))
+            read.pages.append(page)
             token = page.next_token
             if not token:
                 break
-        return pages, cost, fresh, None
+        return read
+
+
+@dataclass
+class _PagesRead:
+    """Pages of one search, the ones that came from X (with their cache keys), and why
+    reading stopped early, if it did."""
+
+    pages: list[SearchPage] = field(default_factory=list)
+    fresh: list[tuple[str, SearchPage]] = field(default_factory=list)
+    cost: Cost = field(default_factory=Cost)
+    stopped: str | None = None
+
+
+def page_cache_key(source: str, page_size: int, index: int, query: str) -> str:
+    """The search-cache key of page `index` of a query (digests read the same pages)."""
+    return f"search|{source}|{page_size}|{index}|{query}"
 
 
 def _aggregate(

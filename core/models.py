@@ -181,8 +181,19 @@ class Scope:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditSummary:
+    """The headline of an account's latest follower audit, as a watchlist shows it."""
+
+    fake_share: float
+    ci_low: float
+    ci_high: float
+    sample_size: int
+    observed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class WatchEntry:
-    """A tracked account on a channel's watchlist."""
+    """A tracked account on a channel's watchlist (`last_audit` filled in by the core)."""
 
     user_id: str
     username: str
@@ -190,6 +201,7 @@ class WatchEntry:
     followers: int | None = None
     tier: Tier | None = None
     added_at: datetime | None = None
+    last_audit: AuditSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +341,12 @@ class AuditResult:
     @property
     def profile_url(self) -> str:
         return f"https://x.com/{self.handle}"
+
+    @property
+    def summary(self) -> AuditSummary:
+        return AuditSummary(
+            self.fake_share, self.ci_low, self.ci_high, self.sample_size, self.observed_at
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,12 @@ small fakes in `tests/fakes/`. All methods are async because every real adapter 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from core.models import (
+    AuditResult,
     FollowersPage,
     Notice,
     Scope,
@@ -117,6 +118,14 @@ class WatchlistStore(Protocol):
 
     async def watchlist(self, scope: Scope) -> list[WatchEntry]:
         """The channel's tracked accounts with their latest known numbers."""
+        ...
+
+
+class AuditHistory(Protocol):
+    """Stored follower audits, so a watchlist can show each account's latest one."""
+
+    async def last_audits(self, user_ids: Sequence[str]) -> Mapping[str, AuditResult]:
+        """The most recent audit of each account that has one, keyed by user id."""
         ...
 
 

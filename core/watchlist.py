@@ -1,14 +1,18 @@
-"""Watchlists: which accounts a channel tracks. Handles are checked against X once."""
+"""Watchlists: which accounts a channel tracks. Handles are checked against X once.
+
+A listing fills in each account's tier and, when audits are wired in, its latest
+stored follower audit (read from storage: listing never reads X).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from core.costs import CostMeter
 from core.errors import UnknownHandle
-from core.models import Cost, Scope, WatchChange, WatchlistView, XUser
-from core.ports import AccountStore, Clock, WatchlistStore, XSource
+from core.models import AuditResult, Cost, Scope, WatchChange, WatchEntry, WatchlistView, XUser
+from core.ports import AccountStore, AuditHistory, Clock, WatchlistStore, XSource
 from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for
 
 LOOKUP_BATCH = 100
@@ -25,6 +29,8 @@ class Watchlists:
         meter: CostMeter,
         clock: Clock,
         bounds: TierBoundaries = DEFAULT_TIERS,
+        *,
+        audits: AuditHistory | None = None,
     ) -> None:
         self._x = x
         self._accounts = accounts
@@ -32,6 +38,7 @@ class Watchlists:
         self._meter = meter
         self._clock = clock
         self._bounds = bounds
+        self._audits = audits
 
     async def resolve(self, handles: Sequence[str]) -> tuple[list[XUser], list[str], Cost]:
         """Accounts for handles: known ones from the database, the rest from X.
@@ -73,12 +80,12 @@ class Watchlists:
 
     async def view(self, scope: Scope) -> WatchlistView:
         entries = await self._store.watchlist(scope)
-        return WatchlistView(
-            scope,
-            tuple(
-                replace(e, tier=tier_for(e.followers, self._bounds))
-                if e.followers is not None
-                else e
-                for e in entries
-            ),
-        )
+        audits: Mapping[str, AuditResult] = {}
+        if self._audits is not None and entries:
+            audits = await self._audits.last_audits([e.user_id for e in entries])
+        return WatchlistView(scope, tuple(self._filled(e, audits.get(e.user_id)) for e in entries))
+
+    def _filled(self, entry: WatchEntry, audit: AuditResult | None) -> WatchEntry:
+        tier = tier_for(entry.followers, self._bounds) if entry.followers is not None else entry.tier
+        last = audit.summary if audit is not None else entry.last_audit
+        return replace(entry, tier=tier, last_audit=last)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -257,3 +258,20 @@ async def test_authors_missing_from_expansion_are_not_candidates() -> None:
     discovery, _, _, _ = make(posts, [u for u in users if u.id != "2"])
     result = await discovery.search(SearchRequest("fitness"))
     assert "2" not in {c.user.id for c in result.results}
+
+
+async def test_pages_are_cached_only_after_their_discoveries_are_recorded() -> None:
+    # Another instance that finds a cached page must also find the accounts it discovered
+    # (a digest built from the cache reads both), so the cache is written last.
+    class OrderCheckingStorage(MemoryStorage):
+        async def put_cached(self, key: str, day: date, payload: dict[str, Any]) -> None:
+            assert self.discoveries, "page cached before its discoveries were recorded"
+            await super().put_cached(key, day, payload)
+
+    posts, users = world()
+    x = ScriptedX(posts, users)
+    store = OrderCheckingStorage()
+    clock = FixedClock(NOW)
+    meter = CostMeter(store, clock, Prices(), None)
+    await Discovery(x, store, store, meter, clock).search(SearchRequest("fitness"))
+    assert store.cache
