@@ -153,7 +153,6 @@ def build_scout(
             weights=settings.weights,
         ),
     )
-    watchlists = Watchlists(x, storage, storage, meter, clock, settings.tiers)
     audits = Audits(
         x,
         storage,
@@ -165,6 +164,7 @@ def build_scout(
             confirm_above_usd=settings.audit_confirm_above_usd,
         ),
     )
+    watchlists = Watchlists(x, storage, storage, meter, clock, settings.tiers, audits=audits)
     return Scout(discovery, watchlists, meter, audit=audits), meter
 
 

@@ -86,6 +86,6 @@ class Watchlists:
         return WatchlistView(scope, tuple(self._filled(e, audits.get(e.user_id)) for e in entries))
 
     def _filled(self, entry: WatchEntry, audit: AuditResult | None) -> WatchEntry:
-        tier = tier_for(entry.followers, self._bounds) if entry.followers is not None else entry.tier
-        last = audit.summary if audit is not None else entry.last_audit
+        tier = entry.tier if entry.followers is None else tier_for(entry.followers, self._bounds)
+        last = entry.last_audit if audit is None else audit.summary
         return replace(entry, tier=tier, last_audit=last)

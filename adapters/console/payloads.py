@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.models import (
+    AuditSummary,
     Candidate,
     Cost,
     ReasonKind,
@@ -76,7 +77,18 @@ def watchlist_json(view: WatchlistView) -> dict[str, Any]:
                 "tier": e.tier.value if e.tier else None,
                 "added_at": e.added_at.isoformat() if e.added_at else None,
                 "url": f"https://x.com/{e.username}",
+                # Addition to the contract: the latest stored follower audit, or null.
+                "last_audit": last_audit_json(e.last_audit) if e.last_audit else None,
             }
             for e in view.entries
         ],
+    }
+
+
+def last_audit_json(audit: AuditSummary) -> dict[str, Any]:
+    return {
+        "fake_share": round(audit.fake_share, 4),
+        "ci_low": round(audit.ci_low, 4),
+        "ci_high": round(audit.ci_high, 4),
+        "at": audit.observed_at.isoformat(),
     }

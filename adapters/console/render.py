@@ -6,6 +6,7 @@ from core.commands import COMMANDS, command_spec
 from core.models import (
     AuditNeedsConfirmation,
     AuditResult,
+    AuditSummary,
     Candidate,
     Cost,
     Digest,
@@ -106,8 +107,19 @@ def render_watchlist(view: WatchlistView) -> str:
     for e in view.entries:
         followers = format_count(e.followers) if e.followers is not None else "?"
         tier = e.tier.value if e.tier else "-"
-        lines.append(f"  @{e.username} ({e.name}): {followers} followers, {tier}")
+        line = f"  @{e.username} ({e.name}): {followers} followers, {tier}"
+        if e.last_audit is not None:
+            line += f", {last_audit_text(e.last_audit)}"
+        lines.append(line)
     return "\n".join(lines)
+
+
+def last_audit_text(audit: AuditSummary) -> str:
+    """`last audit 11.5% likely fake (95% 7.8–16.6%) on 2026-03-02`."""
+    return (
+        f"last audit {_pct(audit.fake_share)} likely fake "
+        f"(95% {_pct(audit.ci_low)}–{_pct(audit.ci_high)}) on {audit.observed_at:%Y-%m-%d}"
+    )
 
 
 def render_subscriptions(view: DigestSubscriptionsView) -> str:

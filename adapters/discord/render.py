@@ -20,6 +20,7 @@ from core.models import (
     AccountNotice,
     AuditNeedsConfirmation,
     AuditResult,
+    AuditSummary,
     Candidate,
     Cost,
     Digest,
@@ -165,9 +166,12 @@ def pack(card: Card) -> list[Outgoing]:
     ]
 
 
-def cost_line(cost: Cost, *, from_cache: bool = False, budget_left: float | None = None) -> str:
+def cost_line(
+    cost: Cost, *, from_cache: bool = False, budget_left: float | None = None, sample: bool = False
+) -> str:
+    label = "What this would cost on X" if sample else "X API"
     text = (
-        f"X API: {cost.requests} request(s), {cost.posts_read} posts read, "
+        f"{label}: {cost.requests} request(s), {cost.posts_read} posts read, "
         f"{cost.users_read} users read, ≈ ${cost.usd:,.2f}"
     )
     if from_cache:
@@ -266,7 +270,10 @@ def render_watchlist(view: WatchlistView) -> list[Outgoing]:
         followers = format_count(e.followers) if e.followers is not None else "?"
         tier = e.tier.value if e.tier else "no tier"
         name = f"@{e.username}" + (f" ({e.name})" if e.name else "")
-        fields.append(Field(escape_markdown(name), f"{followers} followers · {tier}", inline=True))
+        value = f"{followers} followers · {tier}"
+        if e.last_audit is not None:
+            value += "\n" + last_audit_line(e.last_audit)
+        fields.append(Field(escape_markdown(name), value, inline=True))
     return pack(
         Card(
             title=f"Watchlist: {len(view.entries)} account{'s' if len(view.entries) != 1 else ''}",
@@ -274,6 +281,14 @@ def render_watchlist(view: WatchlistView) -> list[Outgoing]:
             fields=fields,
             colour=COLOUR_OK,
         )
+    )
+
+
+def last_audit_line(audit: AuditSummary) -> str:
+    """A tracked account's latest follower audit, dated in the reader's time zone."""
+    return (
+        f"Last audit: **{audit.fake_share:.1%}** likely fake "
+        f"(95% {audit.ci_low:.1%}–{audit.ci_high:.1%}), <t:{int(audit.observed_at.timestamp())}:d>"
     )
 
 
@@ -400,7 +415,10 @@ def render_audit(result: AuditResult) -> list[Outgoing]:
             description="\n".join(lines),
             fields=reasons,
             footer=cost_line(
-                result.cost, from_cache=result.from_cache, budget_left=result.budget_left_usd
+                result.cost,
+                from_cache=result.from_cache,
+                budget_left=result.budget_left_usd,
+                sample=result.source == "sample",
             )
             + f"\nAudited {result.observed_at:%Y-%m-%d %H:%M} UTC",
             colour=COLOUR_SAMPLE if result.source == "sample" else COLOUR_RESULT,

@@ -24,10 +24,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import friendly_error, slack_error_code
 from adapters.slack.render import (
+    AUDIT_ACTION,
     SHARE_ACTION,
     TRACK_ACTION,
     SlackMessage,
     render,
+    render_audit_progress,
     render_error,
     render_progress,
 )
@@ -35,10 +37,12 @@ from core.app import Scout
 from core.commands import (
     COMMANDS,
     FIND,
+    AuditCommand,
     Command,
     DigestAction,
     DigestCommand,
     FindInfluencers,
+    build_audit,
     build_watchlist,
     parse_command,
 )
@@ -196,13 +200,24 @@ async def send(respond: AsyncRespond, messages: list[SlackMessage], *, replace: 
             return
 
 
-def _slow(command: Command) -> str | None:
-    """The niche of a command that may take a while (it reads X), else None."""
+def _progress(command: Command) -> SlackMessage | None:
+    """What to show while a command that may take a while (it reads X) runs, else None."""
     if isinstance(command, FindInfluencers):
-        return command.request.niche
+        return render_progress(command.request.niche)
     if isinstance(command, DigestCommand) and command.action is DigestAction.PREVIEW:
-        return command.niche
+        return render_progress(command.niche)
+    if isinstance(command, AuditCommand):
+        return render_audit_progress(command.handle)
     return None
+
+
+def audit_from_button(value: str) -> AuditCommand:
+    """The confirmed audit an "Audit anyway" button stands for (`handle:sample`).
+
+    The value comes back from Slack, so the core's grammar checks it like typed text.
+    """
+    handle, _, sample = value.partition(":")
+    return build_audit(handle, sample=sample or None, confirmed=True)
 
 
 class SlackHandlers:
@@ -218,6 +233,7 @@ class SlackHandlers:
             app.command(name)(self._command_listener())
         app.action(re.compile(rf"^{TRACK_ACTION}(:.*)?$"))(self._track_listener())
         app.action(SHARE_ACTION)(self._share_listener())
+        app.action(AUDIT_ACTION)(self._audit_listener())
 
     def _command_listener(self) -> Any:
         async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -259,15 +275,33 @@ class SlackHandlers:
 
         return on_share
 
-    async def answer(self, command: Command, scope: Scope, respond: AsyncRespond) -> None:
-        """Run a command; say "Searching…" if it takes more than a moment; reply privately."""
+    def _audit_listener(self) -> Any:
+        async def on_audit_anyway(
+            ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
+        ) -> None:
+            await ack()
+            self.work.spawn(
+                self.audit_anyway(body, str(action.get("value", "")), respond), "slack audit"
+            )
+
+        return on_audit_anyway
+
+    async def answer(
+        self, command: Command, scope: Scope, respond: AsyncRespond, *, replace: bool = False
+    ) -> None:
+        """Run a command; say "Searching…" if it takes more than a moment; reply privately.
+
+        `replace`: the answer takes the place of the message the request came from (a
+        question whose button was pressed); an error is added below it instead, so the
+        button stays to try again (unless a progress message already took its place).
+        """
         job = asyncio.ensure_future(self.scout.handle(command, scope))
         progressed = False
-        niche = _slow(command)
-        if niche is not None:
+        progress = _progress(command)
+        if progress is not None:
             done, _ = await asyncio.wait({job}, timeout=self.progress_after)
             if not done:
-                await send(respond, [render_progress(niche)], replace=False)
+                await send(respond, [progress], replace=replace)
                 progressed = True
         try:
             reply = await job
@@ -275,7 +309,18 @@ class SlackHandlers:
             messages = render(reply, share=share)
         except Exception as err:  # every failure becomes words for the user
             messages = [render_error(friendly_error(err))]
-        await send(respond, messages, replace=progressed)
+            replace = False
+        await send(respond, messages, replace=replace or progressed)
+
+    async def audit_anyway(self, body: dict[str, Any], value: str, respond: AsyncRespond) -> None:
+        """The "Audit anyway" button: run the costly audit, confirmed, for the clicking channel."""
+        try:
+            scope = scope_of(body)
+            command = audit_from_button(value)
+        except Exception as err:
+            await send(respond, [render_error(friendly_error(err))], replace=False)
+            return
+        await self.answer(command, scope, respond, replace=True)
 
     async def track(self, body: dict[str, Any], handle: str, respond: AsyncRespond) -> None:
         """The Track button: add the account to the watchlist of the channel it was clicked in."""

@@ -14,6 +14,9 @@ from typing import Any
 from core.commands import COMMANDS, FIND, HELP, command_spec
 from core.models import (
     AccountNotice,
+    AuditNeedsConfirmation,
+    AuditResult,
+    AuditSummary,
     Candidate,
     Cost,
     Digest,
@@ -40,6 +43,7 @@ MAX_FALLBACK_CHARS = 3_000
 
 TRACK_ACTION = "track"
 SHARE_ACTION = "post_to_channel"
+AUDIT_ACTION = "audit_anyway"
 
 SAMPLE_NOTE = (
     ":information_source: *Sample data*: a bundled offline sample, not live X results. "
@@ -93,15 +97,17 @@ def context(*texts: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(clip(t, MAX_CONTEXT_CHARS)) for t in texts]}
 
 
-def button(text: str, action_id: str, value: str, *, primary: bool = False) -> Block:
+def button(
+    text: str, action_id: str, value: str, *, primary: bool = False, danger: bool = False
+) -> Block:
     element: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": clip(text, 75), "emoji": True},
         "action_id": action_id,
         "value": value,
     }
-    if primary:
-        element["style"] = "primary"
+    if primary or danger:
+        element["style"] = "danger" if danger else "primary"
     return element
 
 
@@ -110,9 +116,12 @@ def profile_link(username: str) -> str:
     return f"<https://x.com/{username}|@{username}>"
 
 
-def cost_text(cost: Cost, *, from_cache: bool = False, budget_left: float | None = None) -> str:
+def cost_text(
+    cost: Cost, *, from_cache: bool = False, budget_left: float | None = None, sample: bool = False
+) -> str:
+    label = "What this would cost on X" if sample else "Cost"
     text = (
-        f"Cost: {cost.requests} request{'s' if cost.requests != 1 else ''}, "
+        f"{label}: {cost.requests} request{'s' if cost.requests != 1 else ''}, "
         f"{cost.posts_read} posts read, {cost.users_read} users read, ≈ ${cost.usd:,.2f}"
     )
     if from_cache:
@@ -325,9 +334,10 @@ def render_watchlist(view: WatchlistView) -> list[SlackMessage]:
     for e in view.entries:
         followers = format_count(e.followers) if e.followers is not None else "?"
         name = f" · {escape(e.name)}" if e.name else ""
-        lines.append(
-            f"• {profile_link(e.username)}{name} · {followers} followers · {tier_name(e.tier)}"
-        )
+        line = f"• {profile_link(e.username)}{name} · {followers} followers · {tier_name(e.tier)}"
+        if e.last_audit is not None:
+            line += f" · {last_audit_text(e.last_audit)}"
+        lines.append(line)
     blocks = [header(f"Watchlist · {len(view.entries)} accounts")]
     blocks += _packed_sections(lines, MAX_BLOCKS - 3)
     blocks.append(context("Alerts come here when a tracked account changes tier."))
@@ -335,6 +345,16 @@ def render_watchlist(view: WatchlistView) -> list[SlackMessage]:
         f"@{e.username}" for e in view.entries[:20]
     )
     return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
+
+
+def last_audit_text(audit: AuditSummary) -> str:
+    """A tracked account's latest follower audit, dated in the reader's time zone."""
+    at = audit.observed_at
+    when = f"<!date^{int(at.timestamp())}^{{date_short}}|{at:%Y-%m-%d}>"
+    return (
+        f"last audit *{_pct(audit.fake_share)}* likely fake "
+        f"(95% {_pct(audit.ci_low)}–{_pct(audit.ci_high)}) on {when}"
+    )
 
 
 def render_subscriptions(view: DigestSubscriptionsView) -> list[SlackMessage]:
@@ -373,6 +393,99 @@ def render_help(view: HelpView) -> list[SlackMessage]:
     )
     fallback = "Commands: " + ", ".join(f"/{s.name}" for s in specs)
     return [SlackMessage(fallback, blocks)]
+
+
+# --- follower audits ----------------------------------------------------------------
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def audit_button_value(ask: AuditNeedsConfirmation) -> str:
+    """What the "Audit anyway" button carries: `handle:sample` (checked again on click)."""
+    return f"{ask.handle}:{ask.sample}"
+
+
+def render_audit(result: AuditResult) -> list[SlackMessage]:
+    """A follower audit: the estimate with its interval, the commonest signs, the cost."""
+    sample = result.source == "sample"
+    name = f" · {escape(result.name)}" if result.name else ""
+    lines = [
+        f"*{profile_link(result.handle)}*{name}",
+        f"*{format_count(result.followers)}* followers",
+    ]
+    if result.sample_size == 0:
+        lines.append("X returned no followers to check.")
+    else:
+        lines.append(
+            f"Likely fake: *{result.fake_count:,}* of the {result.sample_size:,} most recent "
+            f"followers = *{_pct(result.fake_share)}* "
+            f"(95% interval {_pct(result.ci_low)}–{_pct(result.ci_high)})"
+        )
+    blocks: list[Block] = [header(f"Follower audit of @{result.handle}")]
+    if sample:
+        blocks.append(context(SAMPLE_NOTE))
+    blocks.append(section("\n".join(lines)))
+    if result.top_reasons:
+        reasons = [
+            f"• {escape(r.text)}: {r.count:,} follower{'s' if r.count != 1 else ''}"
+            for r in result.top_reasons
+        ]
+        blocks.append(section("*Most common signs among them:*\n" + "\n".join(reasons)))
+    if result.partial:
+        blocks.append(context(f":hourglass: Partial: {escape(result.partial)}."))
+    notes = [
+        f"Audited {result.observed_at:%Y-%m-%d %H:%M} UTC from public profile data: "
+        "a likelihood, not a verdict on anyone."
+    ]
+    if result.from_cache:
+        notes.append(":recycle: Served from today's audit: no followers were read again.")
+    blocks.append(context(*notes))
+    blocks.append(
+        context(cost_text(result.cost, budget_left=result.budget_left_usd, sample=sample))
+    )
+    if result.sample_size:
+        fallback = (
+            f"Follower audit of @{result.handle}: {_pct(result.fake_share)} likely fake "
+            f"(95% interval {_pct(result.ci_low)}–{_pct(result.ci_high)}) among "
+            f"{result.sample_size:,} recent followers"
+        )
+    else:
+        fallback = f"Follower audit of @{result.handle}: X returned no followers to check"
+    fallback += f" · ≈ ${result.cost.usd:,.2f}"
+    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
+
+
+def render_audit_confirmation(ask: AuditNeedsConfirmation) -> list[SlackMessage]:
+    """Ask before an audit that costs more than the confirmation setting, with a button."""
+    in_all = f" ({format_count(ask.followers)} in all)" if ask.followers is not None else ""
+    text = (
+        f":warning: Auditing the *{ask.sample:,}* most recent followers of "
+        f"{profile_link(ask.handle)}{in_all} may cost up to *${ask.estimated_cost_usd:,.2f}* "
+        f"in X reads, more than the ${ask.limit_usd:,.2f} that needs no confirmation. "
+        "Nothing was read yet."
+    )
+    label = f"Audit anyway (up to ${ask.estimated_cost_usd:,.2f})"
+    blocks = [
+        section(text),
+        {
+            "type": "actions",
+            "elements": [button(label, AUDIT_ACTION, audit_button_value(ask), danger=True)],
+        },
+        context(f"Or type `/audit @{ask.handle} sample:{ask.sample} confirm`."),
+    ]
+    fallback = (
+        f"Auditing {ask.sample:,} followers of @{ask.handle} may cost up to "
+        f"${ask.estimated_cost_usd:,.2f} (more than ${ask.limit_usd:,.2f}). "
+        "Press Audit anyway to go ahead."
+    )
+    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
+
+
+def render_audit_progress(handle: str) -> SlackMessage:
+    text = f"Auditing the followers of @{handle}… (reading the most recent ones from X)"
+    return SlackMessage(text, [context(f":hourglass_flowing_sand: {escape(text)}")])
 
 
 # --- notices posted by the scheduler -----------------------------------------------
@@ -444,4 +557,8 @@ def render(
             return render_tier_alert(reply)
         case AccountNotice():
             return render_account_notice(reply)
+        case AuditResult():
+            return render_audit(reply)
+        case AuditNeedsConfirmation():
+            return render_audit_confirmation(reply)
     raise TypeError(f"cannot render {type(reply).__name__}")

@@ -9,6 +9,7 @@ from typing import Any
 
 from core.errors import XRateLimited, XUnavailable
 from core.models import (
+    AuditResult,
     FollowersPage,
     Post,
     Scope,
@@ -124,6 +125,22 @@ class MemoryStorage:
             if s == scope
         ]
         return sorted(entries, key=lambda e: e.username.lower())
+
+
+@dataclass
+class MemoryAuditHistory:
+    """Implements AuditHistory: stored audits in a list (the latest per account wins)."""
+
+    results: list[AuditResult] = field(default_factory=list)
+    calls: list[tuple[str, ...]] = field(default_factory=list)
+
+    async def last_audits(self, user_ids: Sequence[str]) -> dict[str, AuditResult]:
+        self.calls.append(tuple(user_ids))
+        latest: dict[str, AuditResult] = {}
+        for result in sorted(self.results, key=lambda r: r.observed_at):
+            if result.user_id in user_ids:
+                latest[result.user_id] = result
+        return latest
 
 
 @dataclass

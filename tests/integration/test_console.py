@@ -155,3 +155,29 @@ async def test_x_api_without_token_is_a_failure_not_a_crash(tmp_path: Path) -> N
     assert rc == 1
     assert "X_BEARER_TOKEN" in err
     assert "Traceback" not in err
+
+
+async def test_the_watchlist_shows_the_last_audit_on_sample_data(tmp_path: Path) -> None:
+    code, out, err = await _cli(tmp_path, "audit", "@ineslifts", "--json")
+    assert code == 0, err
+    audit = json.loads(out)
+    code, _, err = await _cli(tmp_path, "watch", "add", "@ineslifts", "@darafit")
+    assert code == 0, err
+
+    code, out, err = await _cli(tmp_path, "watch", "list", "--json")
+    assert code == 0, err
+    rows = {row["username"]: row for row in json.loads(out)["accounts"]}
+    assert rows["ineslifts"]["last_audit"] == {
+        "fake_share": audit["fake_share"],
+        "ci_low": audit["ci_low"],
+        "ci_high": audit["ci_high"],
+        "at": audit["observed_at"],
+    }
+    assert rows["darafit"]["last_audit"] is None  # never audited
+    assert {"username", "name", "followers", "tier", "added_at", "url"} <= set(rows["darafit"])
+
+    code, out, _ = await _cli(tmp_path, "watch", "list")
+    assert code == 0
+    (line,) = [x for x in out.splitlines() if "@ineslifts" in x]
+    assert f"last audit {audit['fake_share'] * 100:.1f}% likely fake (95% " in line
+    assert "last audit" not in next(x for x in out.splitlines() if "@darafit" in x)

@@ -354,7 +354,67 @@ async def test_niche_autocomplete_offers_niches_used_in_this_guild_only(
     assert there.choices == []
 
 
-# /audit: a costly audit asks first; its button runs it, even after a restart
+# /audit: deferred, then the estimate with its cost; a costly audit asks first and its
+# button runs it, even after a restart
+
+
+async def test_audit_defers_then_follows_up_with_the_estimate_and_its_cost(
+    fake_discord: FakeDiscord, discord_services: Services
+) -> None:
+    async with running_bot(discord_services, fake_discord):
+        audit = await _ask(fake_discord, "audit", {"handle": "@ineslifts"})
+        await _ask(fake_discord, "watchlist", {"handles": "@ineslifts"}, subcommand="add")
+        listing = await _ask(fake_discord, "watchlist", subcommand="list")
+
+    assert audit.callbacks == [{"type": DEFERRED_CHANNEL_MESSAGE}]
+    assert audit.callback_at is not None
+    assert audit.callback_at - audit.sent_at < 0.5
+    (message,) = audit.messages
+    assert not message.loading
+    assert message.buttons() == []  # sample data never asks first
+    (embed,) = message.embeds
+    assert embed["title"] == "Follower audit of @ineslifts (Ines Selwick)"
+    assert embed["url"] == "https://x.com/ineslifts"
+    assert "Sample data" in embed["description"]
+    assert "of the 200 most recent followers" in embed["description"]
+    assert "95% interval" in embed["description"]
+    assert embed["fields"], "the commonest signs, with counts"
+    footer = embed["footer"]["text"]
+    assert "What this would cost on X: 2 request(s), 0 posts read, 201 users read" in footer
+    assert "Audited " in footer
+    share = embed["description"].split("= **", 1)[1].split("**", 1)[0]
+    (entry,) = listing.messages[0].fields()
+    assert f"Last audit: **{share}** likely fake (95% " in entry["value"]
+
+
+async def test_a_costly_audit_reads_no_followers_until_its_button_is_clicked(
+    fake_discord: FakeDiscord, fake_x: FakeXServer, tmp_path: Any
+) -> None:
+    settings = settings_for(
+        fake_discord,
+        tmp_path,
+        x_source="x-api",
+        x_bearer_token=X_TEST_TOKEN,
+        x_api_base_url=fake_x.base_url,
+        audit_confirm_above_usd=0.5,
+    )
+
+    def followers_read() -> int:
+        return sum(1 for r in fake_x.requests_to("/2/users/") if r.path.endswith("/followers"))
+
+    async with services(settings) as svc, running_bot(svc, fake_discord):
+        ask = await _ask(fake_discord, "audit", {"handle": "@fitwithanya", "sample": 100})
+        assert followers_read() == 0
+        (question,) = ask.messages
+        (button,) = question.buttons()
+        click = await fake_discord.click(question, button["custom_id"])
+        await fake_discord.answered(click)
+
+    assert "may cost up to **$1.00**" in question.embeds[0]["description"]
+    assert followers_read() == 1
+    (result,) = click.messages
+    assert "X API: " in result.embeds[0]["footer"]["text"]
+    assert "Sample data" not in _text(result)
 
 
 async def test_a_costly_audit_asks_first_and_its_button_runs_it(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from adapters.slack.app import SLASH_COMMANDS
-from adapters.slack.render import MAX_BLOCKS, MAX_SECTION_CHARS, SHARE_ACTION
+from adapters.slack.render import AUDIT_ACTION, MAX_BLOCKS, MAX_SECTION_CHARS, SHARE_ACTION
 from adapters.x.client import TweepyXSource
 from core.models import FollowersPage, Post, Scope, SearchPage, UsersPage, XUser
 from tests.fakes.slack_fixtures import (
@@ -44,6 +45,14 @@ def track_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 def share_button(message: dict[str, Any]) -> dict[str, Any] | None:
     return next((b for b in buttons(message) if b["action_id"] == SHARE_ACTION), None)
+
+
+def audit_button(message: dict[str, Any]) -> dict[str, Any] | None:
+    return next((b for b in buttons(message) if b["action_id"] == AUDIT_ACTION), None)
+
+
+def followers_read(fake_x: FakeXServer) -> int:
+    return sum(1 for r in fake_x.requests_to("/2/users/") if r.path.endswith("/followers"))
 
 
 def all_text(message: dict[str, Any]) -> str:
@@ -195,6 +204,94 @@ async def test_a_slow_x_gets_a_progress_message_and_the_ack_does_not_wait(
         assert "Influencers for “fitness”" in all_text(final)
         assert "Sample data" not in all_text(final)
         assert time.perf_counter() - started >= 0.6
+
+
+# --- /audit ---------------------------------------------------------------------------
+
+
+async def test_audit_shows_the_estimate_with_its_cost_and_the_watchlist_shows_it(
+    slack_bot: SlackBot,
+) -> None:
+    """The issue's path: `/audit @handle`, then the watchlist shows the last audit."""
+    sent = await slack_bot.command("/audit", "@ineslifts")
+    assert sent.status == 200
+    assert sent.body == ""  # answered through response_url, like every command
+    answer = await slack_bot.answer(sent)
+
+    assert answer["response_type"] == "ephemeral"
+    assert_within_slack_limits(answer)
+    text = all_text(answer)
+    assert "Follower audit of @ineslifts" in text
+    assert "<https://x.com/ineslifts|@ineslifts>" in text
+    assert "followers" in text
+    assert "of the 200 most recent followers" in text
+    assert "95% interval" in text
+    assert "Most common signs among them" in text
+    assert "Sample data" in text
+    assert "What this would cost on X: 2 requests" in text
+    assert "Served from today's audit" not in text
+    assert audit_button(answer) is None  # sample data never asks first
+
+    again = all_text(await slack_bot.answer(await slack_bot.command("/audit", "ineslifts")))
+    assert "Served from today's audit" in again
+    assert "What this would cost on X: 0 requests" in again
+
+    await slack_bot.answer(await slack_bot.command("/watchlist", "add @ineslifts"))
+    listing = await slack_bot.answer(await slack_bot.command("/watchlist", "list"))
+    assert_within_slack_limits(listing)
+    share = re.search(r"most recent followers = \*(\d+\.\d%)\*", text)
+    assert share is not None
+    assert "@ineslifts> · Ines Selwick · " in all_text(listing)
+    assert f"last audit *{share.group(1)}* likely fake (95% " in all_text(listing)
+
+
+async def test_a_costly_audit_asks_first_and_reads_no_followers_until_clicked(
+    fake_slack: FakeSlack, fake_x: FakeXServer, x_source: TweepyXSource, tmp_path: Path
+) -> None:
+    async with running_slack_bot(
+        fake_slack, tmp_path, x=x_source, x_source="x-api", audit_confirm_above_usd=0.5
+    ) as bot:
+        question = await bot.answer(await bot.command("/audit", "@fitwithanya sample:100"))
+        assert_within_slack_limits(question)
+        text = all_text(question)
+        assert "may cost up to *$1.00*" in text
+        assert "more than the $0.50" in text
+        button = audit_button(question)
+        assert button is not None
+        assert button["value"] == "fitwithanya:100"
+        assert button["text"]["text"] == "Audit anyway (up to $1.00)"
+        assert followers_read(fake_x) == 0
+
+        forged = await bot.click(AUDIT_ACTION, button["value"], secret="forged")
+        await bot.settle()
+        assert forged.status == 401
+        assert followers_read(fake_x) == 0
+
+        click = await bot.click(AUDIT_ACTION, button["value"], channel="C9")
+        assert click.status == 200
+        result = await bot.answer(click)
+
+    assert result["replace_original"] is True  # the answer takes the question's place
+    assert_within_slack_limits(result)
+    text = all_text(result)
+    assert "Follower audit of @fitwithanya" in text
+    assert "of the 100 most recent followers" in text
+    assert "Cost: " in text
+    assert "Sample data" not in text
+    assert audit_button(result) is None
+    assert followers_read(fake_x) == 1
+
+
+async def test_audit_of_an_unknown_handle_is_a_plain_answer(slack_bot: SlackBot) -> None:
+    answer = await slack_bot.answer(await slack_bot.command("/audit", "@nobody_xyz_123"))
+    assert "No X account found for @nobody_xyz_123" in all_text(answer)
+    assert "Traceback" not in all_text(answer)
+
+
+async def test_a_tampered_audit_button_is_checked_like_typed_text(slack_bot: SlackBot) -> None:
+    answer = await slack_bot.answer(await slack_bot.click(AUDIT_ACTION, "not a handle!:100"))
+    assert "is not an X handle" in all_text(answer)
+    assert answer["replace_original"] is False
 
 
 # --- signatures -----------------------------------------------------------------------

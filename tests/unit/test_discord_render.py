@@ -306,6 +306,31 @@ def test_an_audit_shows_the_estimate_with_its_interval_and_signs() -> None:
     assert message.view() is None
 
 
+def test_a_sample_audit_says_what_it_would_cost_on_x() -> None:
+    (message,) = render(audit(source="sample"))
+    embed = message.embeds[0]
+    assert "Sample data" in (embed.description or "")
+    assert embed.footer.text is not None
+    assert embed.footer.text.startswith("What this would cost on X: 1 request(s)")
+    (live,) = render(audit())
+    assert live.embeds[0].footer.text is not None
+    assert live.embeds[0].footer.text.startswith("X API: 1 request(s)")
+
+
+def test_the_watchlist_shows_each_accounts_last_audit() -> None:
+    audited = WatchEntry("1", "jane_lifts", "Jane", 24_300, Tier.MICRO, last_audit=audit().summary)
+    never = WatchEntry("2", "dara", "Dara", 12_000, Tier.MICRO)
+    messages = render(WatchlistView(SCOPE, (audited, never)))
+    assert_within_limits(messages)
+    jane, dara = [f.value for m in messages for e in m.embeds for f in e.fields]
+    stamp = int(datetime(2026, 3, 2, 9, 0, tzinfo=UTC).timestamp())
+    assert jane == (
+        "24.3K followers · micro\n"
+        f"Last audit: **11.5%** likely fake (95% 7.8%–16.6%), <t:{stamp}:d>"
+    )
+    assert dara == "12K followers · micro"
+
+
 def test_an_audit_of_nobody_says_so() -> None:
     (message,) = render(audit(sample_size=0, fake_count=0, fake_share=0.0, top_reasons=()))
     assert "X returned no followers to check." in (message.embeds[0].description or "")

@@ -17,6 +17,7 @@ import adapters.slack
 from adapters.slack.app import (
     BOT_SCOPES,
     SLASH_COMMANDS,
+    audit_from_button,
     authorization_url,
     build_slack_app,
     from_slack,
@@ -24,7 +25,8 @@ from adapters.slack.app import (
 )
 from adapters.slack.errors import delivery_error, friendly_error
 from adapters.slack.manifest import manifest_yaml
-from core.commands import COMMANDS
+from adapters.slack.render import audit_button_value
+from core.commands import COMMANDS, AuditCommand
 from core.errors import (
     BadInput,
     BudgetExhausted,
@@ -38,9 +40,30 @@ from core.errors import (
     XRateLimited,
     XUnavailable,
 )
-from core.models import Scope
+from core.models import AuditNeedsConfirmation, Scope
 
 MANIFEST = Path(adapters.slack.__file__).with_name("manifest.yml")
+
+
+@pytest.mark.parametrize(("handle", "sample"), [("jane_lifts", 10), ("J_1", 5_000), ("a", 200)])
+def test_the_audit_anyway_button_runs_the_audit_it_asked_about(handle: str, sample: int) -> None:
+    value = audit_button_value(AuditNeedsConfirmation(handle, sample, 9.0, 2.5))
+    assert audit_from_button(value) == AuditCommand(handle, sample, confirmed=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "Which account"),
+        ("not a handle!:100", "is not an X handle"),
+        ("jane:lots", "sample"),
+        ("jane:999999", "sample"),
+        ("jane:1", "sample"),
+    ],
+)
+def test_a_tampered_audit_button_is_refused(value: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        audit_from_button(value)
 
 
 @pytest.mark.parametrize(

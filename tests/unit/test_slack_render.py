@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
 
 from adapters.slack.render import (
+    AUDIT_ACTION,
     MAX_BLOCKS,
     MAX_HEADER_CHARS,
     MAX_SECTION_CHARS,
     SHARE_ACTION,
     TRACK_ACTION,
     SlackMessage,
+    audit_button_value,
     escape,
     paginate,
     render,
@@ -24,6 +26,8 @@ from adapters.slack.render import (
 )
 from core.commands import COMMANDS, FindInfluencers, parse_command
 from core.models import (
+    AuditNeedsConfirmation,
+    AuditResult,
     Candidate,
     Cost,
     Digest,
@@ -31,6 +35,7 @@ from core.models import (
     DigestSubscriptionsView,
     HelpView,
     Reason,
+    ReasonCount,
     ReasonKind,
     Scope,
     SearchRequest,
@@ -201,9 +206,120 @@ def test_help_shows_every_command_and_option() -> None:
             assert f"`{opt.name}:`" in text
 
 
+def audit(**overrides: object) -> AuditResult:
+    values: dict[str, object] = {
+        "user_id": "1",
+        "handle": "jane_lifts",
+        "name": "Jane <!channel>",
+        "followers": 24_300,
+        "requested_sample": 200,
+        "sample_size": 200,
+        "fake_count": 23,
+        "fake_share": 0.115,
+        "ci_low": 0.078,
+        "ci_high": 0.166,
+        "mean_probability": 0.2,
+        "top_reasons": (
+            ReasonCount("default_avatar", "default avatar", 17),
+            ReasonCount("odd", "<@U1> & friends", 1),
+        ),
+        "cost": Cost(2, 0, 201, 2.01),
+        "source": "x-api",
+        "observed_at": datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        "budget_left_usd": 40.0,
+        **overrides,
+    }
+    return AuditResult(**values)  # type: ignore[arg-type]
+
+
+def texts(message: SlackMessage) -> str:
+    parts = []
+    for b in message.blocks:
+        if isinstance(b.get("text"), dict):
+            parts.append(b["text"]["text"])
+        parts += [e.get("text", "") for e in b.get("elements", []) if e["type"] == "mrkdwn"]
+    return "\n".join(parts)
+
+
+def test_an_audit_shows_the_estimate_interval_signs_and_cost() -> None:
+    (message,) = render(audit())
+    text = texts(message)
+    assert message.blocks[0]["text"]["text"] == "Follower audit of @jane_lifts"
+    assert "*<https://x.com/jane_lifts|@jane_lifts>* · Jane &lt;!channel&gt;" in text
+    assert "*24.3K* followers" in text
+    assert "Likely fake: *23* of the 200 most recent followers = *11.5%*" in text
+    assert "(95% interval 7.8%–16.6%)" in text
+    assert "• default avatar: 17 followers" in text
+    assert "• &lt;@U1&gt; &amp; friends: 1 follower\n" in text  # escaped, singular
+    assert "not a verdict" in text
+    assert "Cost: 2 requests, 0 posts read, 201 users read, ≈ $2.01" in text
+    assert "monthly budget left $40.00" in text
+    assert "Sample data" not in text
+    assert "Partial" not in text
+    assert "today's audit" not in text
+    assert message.text.startswith("Follower audit of @jane_lifts: 11.5% likely fake")
+    assert "$2.01" in message.text
+    assert "<!channel>" not in str(message.blocks)
+
+
+def test_a_sample_partial_or_repeated_audit_says_so() -> None:
+    (message,) = render(
+        audit(source="sample", partial="stopped after 1 page(s)", from_cache=True, cost=Cost())
+    )
+    text = texts(message)
+    assert "Sample data" in text
+    assert "What this would cost on X: 0 requests" in text
+    assert ":hourglass: Partial: stopped after 1 page(s)." in text
+    assert "Served from today's audit: no followers were read again." in text
+
+
+def test_an_audit_of_nobody_says_so() -> None:
+    (message,) = render(audit(sample_size=0, fake_count=0, fake_share=0.0, top_reasons=()))
+    assert "X returned no followers to check." in texts(message)
+    assert "Most common signs" not in texts(message)
+    assert "no followers to check" in message.text
+
+
+def test_a_costly_audit_asks_first_with_an_audit_anyway_button() -> None:
+    ask = AuditNeedsConfirmation("jane_lifts", 5_000, 50.0, 2.5, "1", 24_300)
+    (message,) = render(ask)
+    text = texts(message)
+    assert "may cost up to *$50.00*" in text
+    assert "more than the $2.50" in text
+    assert "24.3K in all" in text
+    (actions,) = [b for b in message.blocks if b["type"] == "actions"]
+    (button,) = actions["elements"]
+    assert button["action_id"] == AUDIT_ACTION
+    assert button["value"] == audit_button_value(ask) == "jane_lifts:5000"
+    assert button["text"]["text"] == "Audit anyway (up to $50.00)"
+    assert button["style"] == "danger"
+    assert "/audit @jane_lifts sample:5000 confirm" in text
+    assert "$50.00" in message.text
+
+
+def test_the_watchlist_shows_each_accounts_last_audit() -> None:
+    audited = WatchEntry("1", "jane_lifts", "Jane", 24_300, Tier.MICRO, last_audit=audit().summary)
+    never = WatchEntry("2", "dara", "Dara", 12_000, Tier.MICRO)
+    (message,) = render(WatchlistView(SCOPE, (audited, never)))
+    jane, dara = texts(message).split("\n")[1:3]
+    assert "last audit *11.5%* likely fake (95% 7.8%–16.6%) on <!date^" in jane
+    assert "|2026-03-02>" in jane
+    assert "last audit" not in dara
+
+
 @pytest.mark.parametrize(
     "reply",
     [
+        audit(),
+        audit(top_reasons=tuple(ReasonCount(f"c{i}", "x" * 300, i) for i in range(20))),
+        AuditNeedsConfirmation("jane_lifts", 5_000, 50.0, 2.5),
+        WatchlistView(
+            SCOPE,
+            tuple(
+                WatchEntry(str(i), f"acct_{i}", "N" * 50, 12_345, Tier.MICRO, None, audit().summary)
+                for i in range(900)
+            ),
+        ),
         WatchChange(added=("a",), already=("b",), not_found=("c",), cost=Cost(1, 0, 2, 0.02)),
         WatchChange(removed=("a",), not_found=("z",)),
         WatchlistView(SCOPE, ()),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from core.app import Scout
@@ -9,16 +11,28 @@ from core.commands import parse_command
 from core.costs import CostMeter, Prices
 from core.discovery import Discovery
 from core.errors import BudgetExhausted, ScoutError, UnknownHandle
-from core.models import HelpView, Scope, SearchResult, Tier, WatchChange, WatchlistView
+from core.models import (
+    AuditResult,
+    AuditSummary,
+    Cost,
+    HelpView,
+    Scope,
+    SearchResult,
+    Tier,
+    WatchChange,
+    WatchlistView,
+)
 from core.watchlist import Watchlists
-from tests.fakes.memory import FixedClock, MemoryStorage, ScriptedX
+from tests.fakes.memory import FixedClock, MemoryAuditHistory, MemoryStorage, ScriptedX
 from tests.unit.test_discovery import user, world
 
 TEAM_A = Scope("slack", "T1", "C1")
 TEAM_B = Scope("slack", "T2", "C1")
 
 
-def scout(budget: float | None = 10.0) -> tuple[Scout, ScriptedX, MemoryStorage]:
+def scout(
+    budget: float | None = 10.0, audits: MemoryAuditHistory | None = None
+) -> tuple[Scout, ScriptedX, MemoryStorage]:
     posts, users = world()
     users.append(user("9", 49_990, username="Hover"))
     x = ScriptedX(posts, users)
@@ -28,7 +42,7 @@ def scout(budget: float | None = 10.0) -> tuple[Scout, ScriptedX, MemoryStorage]
     return (
         Scout(
             Discovery(x, store, store, meter, clock),
-            Watchlists(x, store, store, meter, clock),
+            Watchlists(x, store, store, meter, clock, audits=audits),
             meter,
         ),
         x,
@@ -108,3 +122,56 @@ async def test_digest_without_digest_service_is_a_clear_error() -> None:
     s, _, _ = scout()
     with pytest.raises(ScoutError, match="not enabled"):
         await s.handle(parse_command("digest", "subscribe fitness"), TEAM_A)
+
+
+def audit_of(user_id: str, fake_share: float, day: int) -> AuditResult:
+    return AuditResult(
+        user_id=user_id,
+        handle=f"user{user_id}",
+        name="",
+        followers=20_000,
+        requested_sample=200,
+        sample_size=200,
+        fake_count=round(fake_share * 200),
+        fake_share=fake_share,
+        ci_low=fake_share / 2,
+        ci_high=fake_share * 2,
+        mean_probability=fake_share,
+        top_reasons=(),
+        cost=Cost(2, 0, 200, 2.0),
+        source="x-api",
+        observed_at=datetime(2026, 11, day, 9, 0, tzinfo=UTC),
+    )
+
+
+async def test_the_view_shows_each_accounts_latest_audit_from_one_lookup() -> None:
+    newer = audit_of("1", 0.12, day=15)
+    history = MemoryAuditHistory([newer, audit_of("1", 0.4, day=3), audit_of("7", 0.9, day=15)])
+    s, x, _ = scout(audits=history)
+    await s.watchlists.add(TEAM_A, ["user1", "user5"])
+    calls_to_x = len(x.calls)
+
+    view = await s.watchlists.view(TEAM_A)
+
+    by_name = {e.username: e for e in view.entries}
+    assert by_name["user1"].last_audit == AuditSummary(
+        0.12, 0.06, 0.24, 200, datetime(2026, 11, 15, 9, 0, tzinfo=UTC)
+    )
+    assert by_name["user5"].last_audit is None  # never audited
+    assert (by_name["user1"].tier, by_name["user5"].tier) == (Tier.MICRO, Tier.MID)
+    assert [sorted(ids) for ids in history.calls] == [["1", "5"]]  # one batched lookup
+    assert len(x.calls) == calls_to_x  # listing reads nothing from X
+
+
+async def test_an_empty_watchlist_asks_for_no_audits() -> None:
+    history = MemoryAuditHistory([audit_of("1", 0.12, day=15)])
+    s, _, _ = scout(audits=history)
+    assert (await s.watchlists.view(TEAM_A)).entries == ()
+    assert history.calls == []
+
+
+async def test_without_audits_wired_the_view_has_no_last_audit() -> None:
+    s, _, _ = scout()
+    await s.watchlists.add(TEAM_A, ["user1"])
+    (entry,) = (await s.watchlists.view(TEAM_A)).entries
+    assert entry.last_audit is None
