@@ -8,38 +8,23 @@ the same account at once leave one row, not an error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 
 from adapters.storage.audit_tables import AuditRow
 from adapters.storage.database import Database
+from adapters.storage.sql import chunks, dialect_insert
 from core.models import AuditResult, Cost, ReasonCount
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
-_IN_CHUNK = 500
 
 _audits: Table = AuditRow.__table__  # type: ignore[assignment]
 _KEY = ("user_id", "requested_sample", "day", "source")
-
-
-def _insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"No upsert for the {dialect!r} dialect")
-
-
-def _chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _row(result: AuditResult) -> dict[str, Any]:
@@ -126,7 +111,7 @@ class SqlAuditStore:
     async def save_audit(self, result: AuditResult) -> None:
         """Insert the result, or replace the one stored under the same key that day."""
         values = _row(result)
-        stmt = _insert(self._db.dialect, _audits).values(**values)
+        stmt = dialect_insert(self._db.dialect, _audits).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=list(_KEY),
             set_={name: stmt.excluded[name] for name in values if name not in _KEY},
@@ -139,7 +124,7 @@ class SqlAuditStore:
         wanted = sorted(set(user_ids))
         latest: dict[str, AuditResult] = {}
         async with self._db.engine.connect() as conn:
-            for chunk in _chunks(wanted):
+            for chunk in chunks(wanted):
                 stmt = (
                     select(_audits)
                     .where(_audits.c.user_id.in_(chunk))

@@ -9,15 +9,15 @@ transactions lock rows in the same order and cannot deadlock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Table, case, delete, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 
 from adapters.storage.database import Database
+from adapters.storage.sql import chunks, dialect_insert
 from adapters.storage.tables import (
     ACCOUNT_ACTIVE,
     ACCOUNT_MISSING,
@@ -34,11 +34,8 @@ from core.models import Cost, Scope, WatchEntry, XUser
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
 _H = TypeVar("_H", bound=Hashable)
 
-# Bound parameters per IN (...) list: well under SQLite's and PostgreSQL's limits.
-_IN_CHUNK = 500
 
 _accounts: Table = Account.__table__  # type: ignore[assignment]
 _snapshots: Table = FollowerSnapshot.__table__  # type: ignore[assignment]
@@ -69,20 +66,6 @@ _PROFILE_COLUMNS = (
     "last_seen_at",
     "status",
 )
-
-
-def _insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
-    """The dialect's INSERT, which (unlike the generic one) knows ON CONFLICT."""
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"No upsert for the {dialect!r} dialect")
-
-
-def _chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _unique(items: Iterable[_H]) -> list[_H]:
@@ -178,7 +161,7 @@ class SqlStorage:
 
     async def put_cached(self, key: str, day: date, payload: dict[str, Any]) -> None:
         """Store (or replace) the payload under `key` for `day`."""
-        stmt = _insert(self._db.dialect, _cache).values(
+        stmt = dialect_insert(self._db.dialect, _cache).values(
             cache_key=key, day=day, payload=payload, created_at=datetime.now(UTC)
         )
         stmt = stmt.on_conflict_do_update(
@@ -196,7 +179,7 @@ class SqlStorage:
         if not unique:
             return 0
         stmt = (
-            _insert(self._db.dialect, _reads)
+            dialect_insert(self._db.dialect, _reads)
             .on_conflict_do_nothing(index_elements=["day", "kind", "resource_id"])
             .returning(_reads.c.resource_id)
         )
@@ -210,7 +193,7 @@ class SqlStorage:
         self, day: date, *, requests: int, posts_read: int, users_read: int, usd: float
     ) -> None:
         """Add to the day's counters (atomic, so concurrent instances never lose counts)."""
-        stmt = _insert(self._db.dialect, _usage).values(
+        stmt = dialect_insert(self._db.dialect, _usage).values(
             day=day, requests=requests, posts_read=posts_read, users_read=users_read, usd=usd
         )
         stmt = stmt.on_conflict_do_update(
@@ -262,7 +245,7 @@ class SqlStorage:
         if not latest:
             return
         ordered = [latest[uid] for uid in sorted(latest)]
-        stmt = _insert(self._db.dialect, _accounts)
+        stmt = dialect_insert(self._db.dialect, _accounts)
         stmt = stmt.on_conflict_do_update(
             index_elements=["user_id"],
             set_={name: stmt.excluded[name] for name in _PROFILE_COLUMNS},
@@ -285,7 +268,7 @@ class SqlStorage:
         """Flag accounts X no longer returns (suspended, deleted); `save_users` revives them."""
         unique = sorted(set(user_ids))
         async with self._db.engine.begin() as conn:
-            for chunk in _chunks(unique):
+            for chunk in chunks(unique):
                 await conn.execute(
                     update(_accounts)
                     .where(_accounts.c.user_id.in_(chunk))
@@ -297,7 +280,7 @@ class SqlStorage:
         wanted = _unique([h for h in (_handle(name) for name in usernames) if h])
         found: dict[str, XUser] = {}
         async with self._db.engine.connect() as conn:
-            for chunk in _chunks(wanted):
+            for chunk in chunks(wanted):
                 # A handle freed and re-taken leaves two rows: the latest sighting wins.
                 stmt = (
                     select(_accounts)
@@ -317,7 +300,7 @@ class SqlStorage:
         if not unique:
             return set()
         insert_new = (
-            _insert(self._db.dialect, _discoveries)
+            dialect_insert(self._db.dialect, _discoveries)
             .on_conflict_do_nothing(index_elements=["niche_key", "user_id"])
             .returning(_discoveries.c.user_id)
         )
@@ -337,7 +320,7 @@ class SqlStorage:
             # then skip it, so exactly one instance sees an account as new.
             new = set((await conn.execute(insert_new, rows)).scalars().all())
             seen_before = [uid for uid in unique if uid not in new]
-            for chunk in _chunks(seen_before):
+            for chunk in chunks(seen_before):
                 await conn.execute(
                     update(_discoveries)
                     .where(_discoveries.c.niche_key == key, _discoveries.c.user_id.in_(chunk))
@@ -364,7 +347,7 @@ class SqlStorage:
         if not unique:
             return [], []
         stmt = (
-            _insert(self._db.dialect, _watchlist)
+            dialect_insert(self._db.dialect, _watchlist)
             .on_conflict_do_nothing(index_elements=["platform", "workspace", "channel", "user_id"])
             .returning(_watchlist.c.user_id)
         )
@@ -410,7 +393,7 @@ class SqlStorage:
                 return []
             # RETURNING reports what this call deleted, not what a concurrent one did.
             deleted: set[int] = set()
-            for chunk in _chunks(ids):
+            for chunk in chunks(ids):
                 result = await conn.execute(
                     delete(_watchlist)
                     .where(_in_scope(scope), _watchlist.c.id.in_(chunk))

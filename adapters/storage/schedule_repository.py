@@ -11,13 +11,12 @@ takes its write lock up front instead of failing to upgrade a read lock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,6 +31,7 @@ from adapters.storage.schedule_tables import (
     OutboxRow,
     TierStateRow,
 )
+from adapters.storage.sql import chunks, dialect_insert
 from adapters.storage.tables import (
     ACCOUNT_MISSING,
     Account,
@@ -54,8 +54,6 @@ from core.schedule_ports import (
 
 logger = logging.getLogger(__name__)
 
-_T = TypeVar("_T")
-_IN_CHUNK = 500
 
 _subs: Table = DigestSubscriptionRow.__table__  # type: ignore[assignment]
 _runs: Table = DigestRunRow.__table__  # type: ignore[assignment]
@@ -71,19 +69,6 @@ _watchlist: Table = WatchlistEntry.__table__  # type: ignore[assignment]
 
 RUN_BUILDING = "building"
 RUN_DONE = "done"
-
-
-def _insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"No upsert for the {dialect!r} dialect")
-
-
-def _chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _in_scope(table: Table, scope: Scope) -> Any:
@@ -183,7 +168,7 @@ class SqlScheduleStore:
             return set()
         conds = [_in_scope(_pauses, s) for s in scopes]
         found: set[Scope] = set()
-        for chunk in _chunks(conds, 100):
+        for chunk in chunks(conds, 100):
             rows = await conn.execute(
                 select(_pauses.c.platform, _pauses.c.workspace, _pauses.c.channel).where(
                     or_(*chunk)
@@ -220,7 +205,7 @@ class SqlScheduleStore:
             for m in sorted(messages, key=lambda m: m.key)
         ]
         stmt = (
-            _insert(self._dialect, _outbox)
+            dialect_insert(self._dialect, _outbox)
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(_outbox.c.id)
         )
@@ -249,7 +234,7 @@ class SqlScheduleStore:
         username = func.coalesce(_accounts.c.username, _watchlist.c.username)
         found: dict[str, list[Watcher]] = {}
         async with self._db.engine.connect() as conn:
-            for chunk in _chunks(sorted(set(user_ids))):
+            for chunk in chunks(sorted(set(user_ids))):
                 stmt = (
                     select(
                         _watchlist.c.user_id,
@@ -271,7 +256,7 @@ class SqlScheduleStore:
     async def tier_states(self, user_ids: Sequence[str]) -> dict[str, TierState]:
         found: dict[str, TierState] = {}
         async with self._db.engine.connect() as conn:
-            for chunk in _chunks(sorted(set(user_ids))):
+            for chunk in chunks(sorted(set(user_ids))):
                 for row in await conn.execute(select(_states).where(_states.c.user_id.in_(chunk))):
                     found[row.user_id] = _state(row)
         return found
@@ -285,7 +270,7 @@ class SqlScheduleStore:
         )
         found: dict[str, int] = {}
         async with self._db.engine.connect() as conn:
-            for chunk in _chunks(sorted(set(user_ids))):
+            for chunk in chunks(sorted(set(user_ids))):
                 stmt = select(_snapshots.c.user_id, _snapshots.c.followers).where(
                     _snapshots.c.user_id.in_(chunk), _snapshots.c.observed_at == latest
                 )
@@ -323,7 +308,7 @@ class SqlScheduleStore:
                     applied.append(change)
             if inserts:
                 stmt = (
-                    _insert(self._dialect, _states)
+                    dialect_insert(self._dialect, _states)
                     .on_conflict_do_nothing(index_elements=["user_id"])
                     .returning(_states.c.user_id)
                 )
@@ -336,7 +321,7 @@ class SqlScheduleStore:
             gone = sorted(
                 c.state.user_id for c in applied if c.state.status is AccountStatus.MISSING
             )
-            for chunk in _chunks(gone):
+            for chunk in chunks(gone):
                 await conn.execute(
                     update(_accounts)
                     .where(_accounts.c.user_id.in_(chunk))
@@ -355,7 +340,7 @@ class SqlScheduleStore:
 
     async def claim_job(self, key: str, owner: str, now: datetime, lease: timedelta) -> bool | None:
         insert = (
-            _insert(self._dialect, _claims)
+            dialect_insert(self._dialect, _claims)
             .values(job_key=key, owner=owner, lease_until=now + lease, created_at=now)
             .on_conflict_do_nothing(index_elements=["job_key"])
             .returning(_claims.c.job_key)
@@ -420,7 +405,7 @@ class SqlScheduleStore:
         key = storage_niche_key(niche_key)
         local_time = f"{at.hour:02d}:{at.minute:02d}"
         insert = (
-            _insert(self._dialect, _subs)
+            dialect_insert(self._dialect, _subs)
             .values(
                 platform=scope.platform,
                 workspace=scope.workspace,
@@ -541,7 +526,7 @@ class SqlScheduleStore:
     async def sent_to(self, scope: Scope, user_ids: Collection[str]) -> set[str]:
         found: set[str] = set()
         async with self._db.engine.connect() as conn:
-            for chunk in _chunks(sorted(set(user_ids))):
+            for chunk in chunks(sorted(set(user_ids))):
                 stmt = select(_sent.c.user_id).where(
                     _in_scope(_sent, scope), _sent.c.user_id.in_(chunk)
                 )
@@ -558,7 +543,7 @@ class SqlScheduleStore:
         lease: timedelta,
     ) -> bool:
         insert = (
-            _insert(self._dialect, _runs)
+            dialect_insert(self._dialect, _runs)
             .values(
                 subscription_id=subscription_id,
                 period=period,
@@ -631,7 +616,7 @@ class SqlScheduleStore:
                 # has not committed makes this wait, then skip it. Keep the best `limit`
                 # claimed and give the rest back.
                 stmt = (
-                    _insert(self._dialect, _sent)
+                    dialect_insert(self._dialect, _sent)
                     .on_conflict_do_nothing(
                         index_elements=["platform", "workspace", "channel", "user_id"]
                     )
@@ -653,7 +638,7 @@ class SqlScheduleStore:
                 claimed = set((await conn.execute(stmt, rows)).scalars().all())
             kept = tuple(c for c in digest.candidates if c.user.id in claimed)[:limit]
             extra = sorted(claimed - {c.user.id for c in kept})
-            for chunk in _chunks(extra):
+            for chunk in chunks(extra):
                 await conn.execute(
                     delete(_sent).where(_in_scope(_sent, scope), _sent.c.user_id.in_(chunk))
                 )
@@ -760,7 +745,7 @@ class SqlScheduleStore:
             )
 
     async def pause_channel(self, scope: Scope, reason: str, now: datetime) -> int:
-        pause = _insert(self._dialect, _pauses).values(
+        pause = dialect_insert(self._dialect, _pauses).values(
             platform=scope.platform,
             workspace=scope.workspace,
             channel=scope.channel,
