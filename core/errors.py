@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
+
+log = logging.getLogger(__name__)
 
 
 class ScoutError(Exception):
@@ -68,3 +72,38 @@ class ChannelGone(DeliveryError):
 
 class DeliveryRejected(DeliveryError):
     """The platform refused the message for good (bad payload, no permission)."""
+
+
+def _after_utc(moment: datetime) -> str:
+    return f"after {moment:%H:%M} UTC"
+
+
+def user_message(err: ScoutError, when: Callable[[datetime], str] = _after_utc) -> str:
+    """The words every front end shows for a core error: what went wrong, what to do.
+
+    Never X's raw error body or anything secret; the details go to the log. `when`
+    renders a time in the platform's way (Discord has relative timestamps).
+    """
+    match err:
+        case XRateLimited(reset_at=reset_at):
+            log.warning("X rate limit reached: %s", err)
+            later = f" X allows more requests {when(reset_at)}." if reset_at else ""
+            return f"X's rate limit is reached for now.{later} Please try again then."
+        case XAuthError():
+            log.error("X refused the bot's credentials: %s", err)
+            return (
+                "X refused the bot's credentials. Ask whoever runs the bot to check "
+                "its X bearer token."
+            )
+        case XBadQuery():
+            log.warning("X rejected a query: %s", err)
+            return "X could not run a search for that niche. Try other words."
+        case XUnavailable():
+            log.warning("X unavailable: %s", err)
+            return "X is not answering right now. Please try again in a few minutes."
+        case XApiError():
+            log.warning("X error: %s", err)
+            return "X answered with an error. Please try again later."
+    # BadInput (unknown handles, hostile niches), BudgetExhausted and the rest are
+    # written for users already.
+    return str(err)

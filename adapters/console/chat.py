@@ -10,7 +10,7 @@ from typing import TextIO
 from adapters.console.render import SAMPLE_BANNER, render
 from core.app import Scout
 from core.commands import HELP, parse_command
-from core.errors import BadInput, ScoutError, XRateLimited
+from core.errors import ScoutError, user_message
 from core.models import Scope
 
 log = logging.getLogger(__name__)
@@ -21,10 +21,8 @@ PROMPT = "influencer-bot> "
 
 def friendly_error(err: Exception) -> str:
     """The one place console errors become words for the user."""
-    if isinstance(err, XRateLimited) and err.reset_at:
-        return f"Error: {err} (X allows more requests after {err.reset_at:%H:%M} UTC)"
-    if isinstance(err, BadInput | ScoutError):
-        return f"Error: {err}"
+    if isinstance(err, ScoutError):
+        return f"Error: {user_message(err)}"
     log.error("command failed", exc_info=err)
     return "Error: something went wrong on our side; the details are in the log."
 

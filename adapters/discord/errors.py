@@ -13,14 +13,8 @@ import discord
 from discord import app_commands
 
 from core.errors import (
-    BadInput,
-    BudgetExhausted,
     ScoutError,
-    XApiError,
-    XAuthError,
-    XBadQuery,
-    XRateLimited,
-    XUnavailable,
+    user_message,
 )
 
 log = logging.getLogger(__name__)
@@ -37,32 +31,9 @@ def friendly_error(err: BaseException) -> str:
 
 def _words(err: BaseException) -> str:
     match err:
-        case XRateLimited(reset_at=reset_at):
-            # Discord shows <t:…:R> as "in 4 minutes", in the reader's own time zone.
-            when = f" X allows more requests <t:{int(reset_at.timestamp())}:R>." if reset_at else ""
-            log.warning("X rate limit reached: %s", err)
-            return f"X's rate limit is reached for now.{when} Please try again then."
-        case BudgetExhausted():
-            return str(err)
-        case BadInput():  # includes unknown handles and hostile niches
-            return str(err)
-        case XAuthError():
-            log.error("X refused the bot's credentials: %s", err)
-            return (
-                "X refused the bot's credentials. Ask whoever runs the bot to check "
-                "its X bearer token."
-            )
-        case XBadQuery():
-            log.warning("X rejected a query: %s", err)
-            return "X could not run a search for that niche. Try other words."
-        case XUnavailable():
-            log.warning("X unavailable: %s", err)
-            return "X is not answering right now. Please try again in a few minutes."
-        case XApiError():
-            log.warning("X error: %s", err)
-            return "X answered with an error. Please try again later."
         case ScoutError():
-            return str(err)
+            # Discord shows <t:…:R> as "in 4 minutes", in the reader's own time zone.
+            return user_message(err, lambda moment: f"<t:{int(moment.timestamp())}:R>")
         case app_commands.TransformerError():
             return f"'{err.value}' is not a valid value there. Check the option and try again."
         case app_commands.NoPrivateMessage():

@@ -12,18 +12,12 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from core.errors import (
-    BadInput,
-    BudgetExhausted,
     ChannelGone,
     DeliveryError,
     DeliveryRejected,
     DeliveryRetryLater,
     ScoutError,
-    XApiError,
-    XAuthError,
-    XBadQuery,
-    XRateLimited,
-    XUnavailable,
+    user_message,
 )
 
 log = logging.getLogger(__name__)
@@ -57,31 +51,8 @@ def slack_error_code(err: SlackApiError) -> str:
 def friendly_error(err: BaseException) -> str:
     """What to tell the user about `err`, in their words."""
     match err:
-        case XRateLimited(reset_at=reset_at):
-            when = f" X allows more requests after {reset_at:%H:%M} UTC." if reset_at else ""
-            log.warning("X rate limit reached: %s", err)
-            return f"X's rate limit is reached for now.{when} Please try again then."
-        case BudgetExhausted():
-            return str(err)
-        case BadInput():  # includes unknown handles and hostile niches
-            return str(err)
-        case XAuthError():
-            log.error("X refused the bot's credentials: %s", err)
-            return (
-                "X refused the bot's credentials. Ask whoever runs the bot to check "
-                "its X bearer token."
-            )
-        case XBadQuery():
-            log.warning("X rejected a query: %s", err)
-            return "X could not run a search for that niche. Try other words."
-        case XUnavailable():
-            log.warning("X unavailable: %s", err)
-            return "X is not answering right now. Please try again in a few minutes."
-        case XApiError():
-            log.warning("X error: %s", err)
-            return "X answered with an error. Please try again later."
         case ScoutError():
-            return str(err)
+            return user_message(err)
         case SlackApiError():
             code = slack_error_code(err)
             log.warning("Slack refused a call: %s", code)
