@@ -93,7 +93,7 @@ class AccountStore(Protocol):
         ...
 
     async def users_by_username(self, usernames: Sequence[str]) -> dict[str, XUser]:
-        """Known accounts keyed by lower-cased username."""
+        """Known active accounts keyed by lower-cased username (not those X lost)."""
         ...
 
     async def record_discoveries(

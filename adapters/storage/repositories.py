@@ -20,7 +20,6 @@ from adapters.storage.database import Database
 from adapters.storage.sql import chunks, dialect_insert
 from adapters.storage.tables import (
     ACCOUNT_ACTIVE,
-    ACCOUNT_MISSING,
     Account,
     Discovery,
     FollowerSnapshot,
@@ -264,17 +263,6 @@ class SqlStorage:
             await conn.execute(stmt, [_account_row(user, observed_at) for user in ordered])
             await conn.execute(_snapshots.insert(), snapshots)
 
-    async def mark_missing(self, user_ids: Sequence[str]) -> None:
-        """Flag accounts X no longer returns (suspended, deleted); `save_users` revives them."""
-        unique = sorted(set(user_ids))
-        async with self._db.engine.begin() as conn:
-            for chunk in chunks(unique):
-                await conn.execute(
-                    update(_accounts)
-                    .where(_accounts.c.user_id.in_(chunk))
-                    .values(status=ACCOUNT_MISSING)
-                )
-
     async def users_by_username(self, usernames: Sequence[str]) -> dict[str, XUser]:
         """Known accounts keyed by lower-cased username."""
         wanted = _unique([h for h in (_handle(name) for name in usernames) if h])
@@ -284,7 +272,11 @@ class SqlStorage:
                 # A handle freed and re-taken leaves two rows: the latest sighting wins.
                 stmt = (
                     select(_accounts)
-                    .where(_accounts.c.username_lower.in_(chunk))
+                    .where(
+                        _accounts.c.username_lower.in_(chunk),
+                        # A suspended or deleted account must be looked up on X again.
+                        _accounts.c.status == ACCOUNT_ACTIVE,
+                    )
                     .order_by(_accounts.c.last_seen_at)
                 )
                 for row in await conn.execute(stmt):

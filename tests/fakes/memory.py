@@ -41,6 +41,7 @@ class MemoryStorage:
     reads: set[tuple[date, str, str]] = field(default_factory=set)
     usage: dict[date, dict[str, float]] = field(default_factory=dict)
     accounts: dict[str, XUser] = field(default_factory=dict)
+    missing: set[str] = field(default_factory=set)
     snapshots: list[tuple[str, datetime, int]] = field(default_factory=list)
     discoveries: dict[tuple[str, str], datetime] = field(default_factory=dict)
     watch_rows: dict[tuple[Scope, str], datetime] = field(default_factory=dict)
@@ -73,12 +74,19 @@ class MemoryStorage:
     async def save_users(self, users: Sequence[XUser], observed_at: datetime) -> None:
         for user in users:
             self.accounts[user.id] = user
+            self.missing.discard(user.id)
             self.snapshots.append((user.id, observed_at, user.followers))
+
+    async def mark_missing(self, user_ids: Sequence[str]) -> None:
+        """What the watchlist refresh does to accounts X stopped returning."""
+        self.missing.update(user_ids)
 
     async def users_by_username(self, usernames: Sequence[str]) -> dict[str, XUser]:
         wanted = {u.lower() for u in usernames}
         return {
-            u.username.lower(): u for u in self.accounts.values() if u.username.lower() in wanted
+            u.username.lower(): u
+            for u in self.accounts.values()
+            if u.username.lower() in wanted and u.id not in self.missing
         }
 
     async def record_discoveries(

@@ -361,21 +361,24 @@ async def test_save_users_keeps_first_seen_and_last_sighting(storage: SqlStorage
     assert row.status == "active"
 
 
-async def test_mark_missing_flags_until_seen_again(storage: SqlStorage) -> None:
-    db = storage.database
-    await storage.save_users([user("1", "gone")], T0)
-    await storage.mark_missing(["1", "unknown"])
-    assert await scalar(db, "SELECT status FROM accounts WHERE user_id = '1'") == "missing"
-    await storage.save_users([user("1", "gone")], T0 + timedelta(days=1))
-    assert await scalar(db, "SELECT status FROM accounts WHERE user_id = '1'") == "active"
-
-
 async def test_users_by_username_ignores_case_and_at_sign(storage: SqlStorage) -> None:
     await storage.save_users([user("1", "FitAnna"), user("2", "run_bob")], T0)
     found = await storage.users_by_username(["@fitanna", "FITANNA", " Run_Bob ", "nobody", ""])
     assert {key: u.id for key, u in found.items()} == {"fitanna": "1", "run_bob": "2"}
     assert found["fitanna"].username == "FitAnna"
     assert await storage.users_by_username([]) == {}
+
+
+async def test_accounts_x_lost_are_not_known_until_seen_again(storage: SqlStorage) -> None:
+    await storage.save_users([user("1", "gone_anna"), user("2", "still_bob")], T0)
+    # The refresh marks accounts X stopped returning (schedule_repository does it).
+    async with storage.database.engine.begin() as conn:
+        await conn.execute(text("UPDATE accounts SET status = 'missing' WHERE user_id = '1'"))
+    assert set(await storage.users_by_username(["gone_anna", "still_bob"])) == {"still_bob"}
+    await storage.save_users([user("1", "gone_anna")], T0 + timedelta(days=1))
+    assert set(await storage.users_by_username(["gone_anna"])) == {"gone_anna"}
+    db = storage.database
+    assert await scalar(db, "SELECT status FROM accounts WHERE user_id = '1'") == "active"
 
 
 async def test_record_discoveries_returns_first_time_ids(storage: SqlStorage) -> None:

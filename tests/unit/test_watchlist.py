@@ -175,3 +175,13 @@ async def test_without_audits_wired_the_view_has_no_last_audit() -> None:
     await s.watchlists.add(TEAM_A, ["user1"])
     (entry,) = (await s.watchlists.view(TEAM_A)).entries
     assert entry.last_audit is None
+
+
+async def test_an_account_x_lost_is_looked_up_again_before_tracking() -> None:
+    s, x, store = scout()
+    await s.watchlists.add(TEAM_A, ["user1"])
+    await store.mark_missing(["1"])
+    x.users = [u for u in x.users if u.id != "1"]  # suspended on X
+    with pytest.raises(UnknownHandle):
+        await s.watchlists.add(TEAM_B, ["user1"])
+    assert sum(1 for kind, _ in x.calls if kind == "usernames") == 2
