@@ -157,8 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"influencer-bot: setting {where}: {first['msg']}", file=sys.stderr)
         return EXIT_BAD_INPUT
     level = settings.log_level
-    if args.command != "run" and "LOG_LEVEL" not in os.environ:
-        level = "WARNING"  # one-shot commands print results, not progress
+    serves_chat = bool(
+        settings.slack_bot_token or settings.slack_client_id or settings.discord_bot_token
+    )
+    if "LOG_LEVEL" not in os.environ and (args.command != "run" or not serves_chat):
+        # One-shot commands print results, and the terminal chat owns the terminal:
+        # progress lines would only get in the way. A served bot logs at LOG_LEVEL.
+        level = "WARNING"
     setup_logging("DEBUG" if args.verbose else level)
     try:
         return asyncio.run(_run(args, settings))
