@@ -16,6 +16,7 @@ keeps Slack's one-message-a-second-per-channel and Discord's per-channel bucket)
 
     python -m bench.digest_bench                    # SQLite and PostgreSQL
     python -m bench.digest_bench --backends sqlite
+    python -m bench.digest_bench --write            # ... and update bench/RESULTS.md
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from adapters.slack.sink import SlackSink, single_token
 from adapters.storage.database import Database
 from adapters.storage.repositories import SqlStorage
 from adapters.x.sample import SampleXSource
+from bench.results import write_block
 from bot.settings import Settings
 from bot.wiring import build_scheduled_work, build_scout
 from core.models import Notice, Scope
@@ -224,17 +226,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--channels", type=int, default=250, help="per platform (default 250)")
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args(argv)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for backend in args.backends.split(","):
             results.append(run_backend(backend, args.channels, Path(tmp)))
             print(json.dumps(results[-1]), file=sys.stderr)
-    print(table(results))
-    print(
-        f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python "
+    report = (
+        table(results) + f"\n\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; {datetime.now(UTC):%Y-%m-%d}."
     )
+    print(report)
+    if args.write:
+        write_block("digest_bench", report, "### Digests due at once")
 
 
 if __name__ == "__main__":

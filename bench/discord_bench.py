@@ -31,14 +31,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
+from bench.results import cpu_seconds, pct, write_section
 from tests.fakes.discord_server import FakeDiscord, FakeInteraction
 from tests.fakes.x_server import FakeXServer
 
 X_TOKEN = "bench-x-token"
 NICHES = ("fitness", "vegan recipes", "home workout", "running", "skincare", "yoga")
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Discord"
 
 
@@ -102,15 +101,6 @@ async def stop_x(proc: asyncio.subprocess.Process) -> int:
     return int(out.decode().split()[-1])
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux), to show what the load cost."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 # --- the load ------------------------------------------------------------------------------
 
 
@@ -119,11 +109,6 @@ class Sample:
     deferral: float
     follow_up: float
     progress: bool
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def one(fake: FakeDiscord, i: int, guilds: list[int]) -> Sample:
@@ -236,18 +221,6 @@ async def run(args: argparse.Namespace) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(section: str) -> None:
-    """Replace (or add) the `## Discord` section of bench/RESULTS.md, keeping the others."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    start = text.find(SECTION + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end + 1 :])
-    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> None:

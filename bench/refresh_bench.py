@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.results import write_block
+
 X_TOKEN = "bench-x-token"
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CROSSING_SHARE = 0.01
@@ -305,6 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db")
     parser.add_argument("--x")
     parser.add_argument("--json", action="store_true", help="print the raw figures")
+    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args(argv)
     if args.mode == "x-server":
         serve_x(args.accounts)
@@ -318,11 +321,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{backend}: seeding {args.accounts:,} tracked accounts ...", file=sys.stderr)
             results.append(bench_backend(backend, args.accounts, Path(tmp)))
             print(json.dumps(results[-1]), file=sys.stderr)
-    print(table(results))
-    print(
-        f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python "
+    report = (
+        table(results) + f"\n\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; {datetime.now(UTC):%Y-%m-%d}."
     )
+    print(report)
+    if args.write:
+        write_block("refresh_bench", report, "### Watchlist refresh")
     if args.json:
         print(json.dumps(results, indent=2))
 

@@ -29,10 +29,10 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 
+from bench.results import cpu_seconds, pct, write_section
 from tests.fakes.x_server import FakeXServer
 
 SIGNING_SECRET = "bench-signing-secret"
@@ -40,7 +40,6 @@ BOT_TOKEN = "xoxb-bench-token"
 X_TOKEN = "bench-x-token"
 TEAM = "TBENCH"
 NICHES = ("fitness", "vegan recipes", "home workout", "running", "skincare", "yoga")
-RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
 # --- the bot process ---------------------------------------------------------------------
@@ -95,15 +94,6 @@ async def start_bot(
     raise RuntimeError("the bot did not start within 30 s")
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process (Linux), to show what the load cost."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 # --- the load ------------------------------------------------------------------------------
 
 
@@ -113,11 +103,6 @@ class Sample:
     final: float
     status: int
     progress: bool
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def run(args: argparse.Namespace) -> str:
@@ -231,18 +216,6 @@ async def run(args: argparse.Namespace) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(section: str) -> None:
-    """Replace (or add) the `## Slack` section of bench/RESULTS.md, keeping the others."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    start = text.find("## Slack\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end == -1 else text[end + 1 :])
-    RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> None:

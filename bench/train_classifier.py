@@ -42,6 +42,7 @@ if str(REPO) not in sys.path:
 
 from adapters.x.parse import parse_datetime, parse_user  # noqa: E402
 from adapters.x.sample_gen import generate, generate_followers  # noqa: E402
+from bench.results import RESULTS, write_section  # noqa: E402
 from core.audience import (  # noqa: E402
     FEATURES,
     FakeClassifier,
@@ -54,7 +55,6 @@ from core.models import XUser  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "fake-followers-dev.jsonl"
 PARAMS_PATH = REPO / "core" / "classifier_params.py"
-RESULTS_PATH = REPO / "bench" / "RESULTS.md"
 SECTION = "## Fake-follower classifier"
 
 NAMES: tuple[str, ...] = tuple(FEATURES)
@@ -595,22 +595,6 @@ Limits, honestly:
 """
 
 
-def write_results(section: str) -> None:
-    text = RESULTS_PATH.read_text(encoding="utf-8") if RESULTS_PATH.exists() else ""
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
-        end = len(text) if nxt == -1 else nxt + 1
-        text = text[:start] + section + ("\n" + text[end:] if nxt != -1 else "")
-    else:
-        if not text:
-            text = "# Benchmark results\n\n"
-        elif not text.endswith("\n\n"):
-            text = text.rstrip("\n") + "\n\n"
-        text += section
-    RESULTS_PATH.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -672,7 +656,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_write:
         return 0
     PARAMS_PATH.write_text(params_source(model, lam, len(examples), cv), encoding="utf-8")
-    write_results(
+    write_section(
         results_section(
             n=len(examples),
             fakes=fakes,
@@ -688,7 +672,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds=seconds,
         )
     )
-    print(f"wrote {PARAMS_PATH.relative_to(REPO)} and {RESULTS_PATH.relative_to(REPO)}")
+    print(f"wrote {PARAMS_PATH.relative_to(REPO)} and {RESULTS.relative_to(REPO)}")
     return 0
 
 
