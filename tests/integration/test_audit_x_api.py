@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -231,7 +232,8 @@ async def cli(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=environ,
-        cwd=db.parent if db is not None else None,
+        # Away from the repository, so a developer's .env is not read.
+        cwd=db.parent if db is not None else tempfile.gettempdir(),
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode is not None

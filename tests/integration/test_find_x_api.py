@@ -40,6 +40,7 @@ async def find(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=environ,
+        cwd=db.parent,  # away from the repository, so a developer's .env is not read
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode is not None
