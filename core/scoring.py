@@ -77,8 +77,9 @@ class ScoringWeights:
 
     score = 100 * (w_e*E + w_r*R + w_a*(1-S)) / (w_e + w_r + w_a) * (1 - suspicion_penalty*S)
 
-    with E = min(1, engagement_rate / (2 * tier norm)) (twice the tier's typical rate
-    earns full marks), R = relevance and S = suspicion, all in [0, 1]. The three weights
+    with E = rate / (rate + tier norm) (0.5 at the tier's typical rate, 0.67 at twice it,
+    0.8 at four times: it keeps separating strong accounts instead of capping them all at
+    full marks), R = relevance and S = suspicion, all in [0, 1]. The three weights
     are relative (divided by their sum, which is 1 for the defaults), so a score is always
     in [0, 100]. `suspicion_penalty` in [0, 1] scales the whole score down as suspicion
     grows, so that a suspicious account cannot ride on engagement it may have bought.
@@ -142,6 +143,11 @@ def engagement_rate(posts: Sequence[Post], followers: int) -> float:
     if not posts or followers <= 0:
         return 0.0
     return sum(p.interactions for p in posts) / len(posts) / followers
+
+
+def engagement_score(rate: float, norm: float) -> float:
+    """E in the score: the engagement rate against the tier's norm, saturating smoothly."""
+    return rate / (rate + norm) if rate > 0 else 0.0
 
 
 def relevance(posts_on_niche: int, sampled_posts: int, bio_match: bool) -> float:
@@ -350,7 +356,7 @@ def score_candidate(
     rel = relevance(len(on_niche), len(posts), bio_match)
     suspicion, warnings = suspicion_signals(user, rate if posts else None, tier, now, norms)
 
-    e = min(1.0, rate / (2 * norm))
+    e = engagement_score(rate, norm)
     total = weights.engagement + weights.relevance + weights.authenticity
     blend = (
         weights.engagement * e + weights.relevance * rel + weights.authenticity * (1 - suspicion)

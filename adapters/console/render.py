@@ -103,7 +103,8 @@ def render_watch_change(change: WatchChange) -> str:
 def render_watchlist(view: WatchlistView) -> str:
     if not view.entries:
         return "The watchlist is empty. Add accounts with /watchlist add @handle."
-    lines = [f"Watchlist ({len(view.entries)} accounts):"]
+    count = len(view.entries)
+    lines = [f"Watchlist ({count} account{'' if count == 1 else 's'}):"]
     for e in view.entries:
         followers = format_count(e.followers) if e.followers is not None else "?"
         tier = e.tier.value if e.tier else "-"

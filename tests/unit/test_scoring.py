@@ -18,6 +18,7 @@ from core.scoring import (
     EngagementNorms,
     ScoringWeights,
     engagement_rate,
+    engagement_score,
     rank,
     relevance,
     score_candidate,
@@ -361,15 +362,15 @@ def test_genuine_candidate_reasons_and_numbers() -> None:
         "bio mentions fitness",
     ]
     assert kinds(c.reasons) == [ReasonKind.STRENGTH] * 3
-    # E = min(1, 0.023 / 0.02) = 1, R = 1, S = 0.
-    assert c.score == pytest.approx(100.0)
+    # E = 0.023 / (0.023 + 0.01), R = 1, S = 0.
+    assert c.score == pytest.approx(100 * (0.45 * 0.023 / 0.033 + 0.35 + 0.20), abs=0.01)
 
 
 def test_score_formula() -> None:
     posts = make_posts([100, 100, 100], "nothing on topic") + make_posts([100], "gym day")
     user = make_user(description="", default_avatar=False)
     c = score(user, posts)
-    e = min(1.0, (100 / 20_000) / (2 * 0.01))
+    e = (100 / 20_000) / (100 / 20_000 + 0.01)
     r = relevance(1, 4, False)
     s = SUSPICION_WEIGHTS["empty_bio"]
     expected = 100 * (0.45 * e + 0.35 * r + 0.20 * (1 - s)) * (1 - 0.6 * s)
@@ -512,3 +513,18 @@ def test_rank_order_and_ties() -> None:
 
 def test_rank_empty() -> None:
     assert rank([]) == []
+
+
+@pytest.mark.parametrize(
+    ("rate", "expected"),
+    [(0.0, 0.0), (0.01, 0.5), (0.02, 2 / 3), (0.04, 0.8), (1.0, 1 / 1.01)],
+)
+def test_engagement_score_is_half_at_the_norm_and_never_caps(rate: float, expected: float) -> None:
+    assert engagement_score(rate, 0.01) == pytest.approx(expected)
+
+
+def test_stronger_engagement_always_ranks_higher() -> None:
+    # The old min(1, rate / 2 norm) gave both 100: nothing told them apart.
+    good = score(make_user(), make_posts([500, 500, 500]))  # 2.5 %
+    better = score(make_user(), make_posts([1_000, 1_000, 1_000]))  # 5 %
+    assert better.score > good.score
