@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import platform
 import signal
@@ -32,6 +31,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
+from bench.bot_process import serve_pinned
 from bench.results import cpu_seconds, pct, write_section
 from tests.fakes.discord_server import FakeDiscord, FakeInteraction
 from tests.fakes.x_server import FakeXServer
@@ -46,25 +46,9 @@ SECTION = "## Discord"
 
 def serve(cpu: int) -> None:
     """Child process: the bot, pinned to one core, configured from the environment."""
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {cpu})
     from bot.discord_entry import run_discord
-    from bot.logs import setup_logging
-    from bot.settings import Settings
-    from bot.wiring import services
 
-    setup_logging("WARNING")
-
-    async def main() -> None:
-        settings = Settings(_env_file=None)
-        async with services(settings) as svc:
-            task = asyncio.ensure_future(run_discord(svc))
-            loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    asyncio.run(main())
+    serve_pinned(cpu, run_discord)
 
 
 def serve_x(latency: float) -> None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from bench.bot_process import serve_pinned
 from bench.results import cpu_seconds, pct, write_section
 from tests.fakes.x_server import FakeXServer
 
@@ -47,25 +48,9 @@ NICHES = ("fitness", "vegan recipes", "home workout", "running", "skincare", "yo
 
 def serve(cpu: int) -> None:
     """Child process: the bot, pinned to one core, configured from the environment."""
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {cpu})
-    from bot.logs import setup_logging
-    from bot.settings import Settings
     from bot.slack_entry import run_slack
-    from bot.wiring import services
 
-    setup_logging("WARNING")
-
-    async def main() -> None:
-        settings = Settings(_env_file=None)
-        async with services(settings) as svc:
-            task = asyncio.ensure_future(run_slack(svc))
-            loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    asyncio.run(main())
+    serve_pinned(cpu, run_slack)
 
 
 def free_port() -> int:
