@@ -50,6 +50,10 @@ class XBadQuery(XApiError):
     """400 on a search query: X rejected the query we built."""
 
 
+class XPaymentRequired(XApiError):
+    """402: the X app's credits are used up or its spending cap is reached. Never retried."""
+
+
 class BudgetExhausted(ScoutError):
     """The monthly X budget cannot pay for even one more request."""
 

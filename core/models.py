@@ -44,8 +44,20 @@ class XUser:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """An account a post mentions (`entities.mentions`: id and handle come free)."""
+
+    id: str
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
-    """A post from recent search with its public metrics."""
+    """A post from recent search or a timeline, with its public metrics and entities.
+
+    Metrics and entities come free with every post X returns: they are the evidence
+    discovery reads before it pays for an author lookup.
+    """
 
     id: str
     author_id: str
@@ -56,10 +68,21 @@ class Post:
     reposts: int = 0
     replies: int = 0
     quotes: int = 0
+    impressions: int = 0
+    mentions: tuple[Mention, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    is_reply: bool = False
+    is_quote: bool = False
+    is_repost: bool = False
+    paid_partnership: bool = False
 
     @property
     def interactions(self) -> int:
         return self.likes + self.reposts + self.replies + self.quotes
+
+    @property
+    def url(self) -> str:
+        return f"https://x.com/i/status/{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +101,29 @@ class SearchPage:
     posts: tuple[Post, ...]
     users: tuple[XUser, ...]
     next_token: str | None = None
+    rate_limit: RateLimit | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    """One page of `GET /2/users/:id/tweets`, newest first.
+
+    `unavailable` says why X showed no posts (`"protected"`, `"not_found"`,
+    `"suspended"`), None when the timeline was readable (even if empty).
+    """
+
+    posts: tuple[Post, ...]
+    next_token: str | None = None
+    unavailable: str | None = None
+    rate_limit: RateLimit | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostCounts:
+    """`GET /2/tweets/counts/recent`: posts matching a query over the last 7 days."""
+
+    total: int
+    daily: tuple[int, ...] = ()
     rate_limit: RateLimit | None = None
 
 
@@ -101,12 +147,23 @@ class FollowersPage:
 
 @dataclass(frozen=True, slots=True)
 class Cost:
-    """What a piece of work cost in X API terms."""
+    """What a piece of work cost in X API terms.
+
+    `posts_read` counts posts from search, `timeline_posts` posts from timelines
+    (verification), `count_requests` calls to recent counts; the `usd_*` fields split
+    `usd` by what was paid for (only resources not yet read that UTC day cost money).
+    """
 
     requests: int = 0
     posts_read: int = 0
     users_read: int = 0
     usd: float = 0.0
+    timeline_posts: int = 0
+    count_requests: int = 0
+    usd_posts: float = 0.0
+    usd_users: float = 0.0
+    usd_timelines: float = 0.0
+    usd_counts: float = 0.0
 
     def __add__(self, other: Cost) -> Cost:
         return Cost(
@@ -114,6 +171,12 @@ class Cost:
             self.posts_read + other.posts_read,
             self.users_read + other.users_read,
             round(self.usd + other.usd, 6),
+            self.timeline_posts + other.timeline_posts,
+            self.count_requests + other.count_requests,
+            round(self.usd_posts + other.usd_posts, 6),
+            round(self.usd_users + other.usd_users, 6),
+            round(self.usd_timelines + other.usd_timelines, 6),
+            round(self.usd_counts + other.usd_counts, 6),
         )
 
 
@@ -142,6 +205,15 @@ class Candidate:
     score: float
     reasons: tuple[Reason, ...]
     sampled_posts: int = 0
+    # Evidence behind the numbers: posts on the niche seen in search, timeline posts
+    # read to verify the account (0 = not verified) and how many of them were on the
+    # niche, distinct niche authors who mention it, and a few of its niche posts.
+    niche_posts: int = 0
+    verified_on: int = 0
+    verified_on_niche: int = 0
+    mentioned_by: int = 0
+    small_sample: bool = False
+    sample_posts: tuple[Post, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +226,16 @@ class SearchRequest:
     max_followers: int | None = None
     lang: str = "en"
     limit: int = 10
+    # A lookalike search: find accounts like this handle (niche then may be empty).
+    like: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """Accounts in range that a search did not list, and why (shown with the results)."""
+
+    count: int
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +251,12 @@ class SearchResult:
     from_cache: bool = False
     stopped_early: str | None = None
     budget_left_usd: float | None = None
+    left_out: tuple[LeftOut, ...] = ()
+    # Posts matching the query over the last 7 days (recent counts), when asked.
+    niche_size: int | None = None
+    # Lookalike searches: the seed account, and the terms learned from it.
+    seed: XUser | None = None
+    seed_terms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,10 @@ from core.models import (
     AuditResult,
     FollowersPage,
     Notice,
+    PostCounts,
     Scope,
     SearchPage,
+    TimelinePage,
     UsersPage,
     WatchEntry,
     XUser,
@@ -37,9 +39,35 @@ class XSource(Protocol):
         ...
 
     async def search_recent(
-        self, query: str, *, max_results: int = 100, next_token: str | None = None
+        self,
+        query: str,
+        *,
+        max_results: int = 100,
+        next_token: str | None = None,
+        expand_authors: bool = True,
+        sort_order: str | None = None,
     ) -> SearchPage:
-        """One page of recent search with authors expanded. One request."""
+        """One page of recent search. One request.
+
+        `expand_authors=False` asks for no `author_id` expansion: X then bills only the
+        posts (`page.users` is empty). `sort_order` is `"recency"`, `"relevancy"` or
+        None (X's default, recency).
+        """
+        ...
+
+    async def count_recent(self, query: str) -> PostCounts:
+        """How many posts match `query` over the last 7 days (per day). One request."""
+        ...
+
+    async def user_timeline(
+        self,
+        user_id: str,
+        *,
+        max_results: int = 20,
+        exclude: Sequence[str] = ("retweets", "replies"),
+        pagination_token: str | None = None,
+    ) -> TimelinePage:
+        """One page (5-100) of an account's latest posts, newest first. One request."""
         ...
 
     async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
@@ -94,6 +122,12 @@ class AccountStore(Protocol):
 
     async def users_by_username(self, usernames: Sequence[str]) -> dict[str, XUser]:
         """Known active accounts keyed by lower-cased username (not those X lost)."""
+        ...
+
+    async def users_by_ids(
+        self, ids: Sequence[str], *, seen_since: datetime | None = None
+    ) -> dict[str, XUser]:
+        """Known active accounts keyed by id; with `seen_since`, only those seen since."""
         ...
 
     async def record_discoveries(

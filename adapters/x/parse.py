@@ -14,14 +14,27 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from core.models import FollowersPage, Post, RateLimit, SearchPage, UsersPage, XUser
+from core.models import (
+    FollowersPage,
+    Mention,
+    Post,
+    PostCounts,
+    RateLimit,
+    SearchPage,
+    TimelinePage,
+    UsersPage,
+    XUser,
+)
 
 log = logging.getLogger(__name__)
 
 USER_FIELDS = (
-    "created_at,description,location,url,public_metrics,profile_image_url,verified,protected"
+    "created_at,description,location,url,public_metrics,profile_image_url,verified,protected,"
+    "most_recent_tweet_id"
 )
-TWEET_FIELDS = "created_at,lang,public_metrics,author_id"
+TWEET_FIELDS = (
+    "created_at,lang,public_metrics,author_id,entities,referenced_tweets,paid_partnership"
+)
 
 # X serves this placeholder image for accounts that never uploaded an avatar.
 _DEFAULT_AVATAR_MARKER = "default_profile_images"
@@ -115,6 +128,9 @@ def parse_post(obj: Mapping[str, Any]) -> Post:
     if post_id is None or post_id == "" or author_id is None or author_id == "":
         raise ValueError(f"post object without id/author_id: keys {sorted(obj)}")
     metrics = _metrics(obj)
+    refs = {str(r.get("type")) for r in _records(obj.get("referenced_tweets"))}
+    entities = obj.get("entities")
+    entities = entities if isinstance(entities, Mapping) else {}
     return Post(
         id=str(post_id),
         author_id=str(author_id),
@@ -125,7 +141,40 @@ def parse_post(obj: Mapping[str, Any]) -> Post:
         reposts=_first(metrics, "repost_count", "retweet_count"),
         replies=_first(metrics, "reply_count"),
         quotes=_first(metrics, "quote_count"),
+        impressions=_first(metrics, "impression_count"),
+        mentions=_mentions(entities.get("mentions")),
+        hashtags=_hashtags(entities.get("hashtags")),
+        is_reply="replied_to" in refs,
+        is_quote="quoted" in refs,
+        is_repost="retweeted" in refs,
+        paid_partnership=_bool(obj.get("paid_partnership", False)),
     )
+
+
+def _mentions(records: Any) -> tuple[Mention, ...]:
+    """`entities.mentions` as (id, handle); X sends the id with each mention."""
+    out: list[Mention] = []
+    seen: set[str] = set()
+    for obj in _records(records):
+        username = _str(obj.get("username"))
+        mention_id = obj.get("id")
+        if not username or mention_id in (None, ""):
+            continue
+        key = str(mention_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(Mention(key, username))
+    return tuple(out)
+
+
+def _hashtags(records: Any) -> tuple[str, ...]:
+    """`entities.hashtags` tags, lower-cased, without `#`, each once."""
+    tags: list[str] = []
+    for obj in _records(records):
+        tag = _str(obj.get("tag")).lower().lstrip("#")
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tuple(tags)
 
 
 def _records(value: Any) -> Iterable[Mapping[str, Any]]:
@@ -186,6 +235,52 @@ def parse_search_page(
         next_token=_next_token(payload),
         rate_limit=rate_limit,
     )
+
+
+def timeline_unavailable(payload: Mapping[str, Any]) -> str | None:
+    """Why X showed no timeline: `protected`, `suspended` or `not_found`; None if readable.
+
+    X answers 200 with an `errors` list (and no `data`) for an account it cannot show.
+    """
+    if payload.get("data"):
+        return None
+    for error in _records(payload.get("errors")):
+        text = f"{error.get('title', '')} {error.get('detail', '')} {error.get('type', '')}"
+        low = text.lower()
+        if "suspended" in low:
+            return "suspended"
+        if "not authorized" in low or "authorization" in low or "protected" in low:
+            return "protected"
+        if "not found" in low or "could not find" in low or "resource-not-found" in low:
+            return "not_found"
+    return None
+
+
+def parse_timeline_page(
+    payload: Mapping[str, Any], rate_limit: RateLimit | None = None
+) -> TimelinePage:
+    """A `GET /2/users/:id/tweets` page, newest first, with why it is empty if X said."""
+    return TimelinePage(
+        posts=_posts(payload.get("data")),
+        next_token=_next_token(payload),
+        unavailable=timeline_unavailable(payload),
+        rate_limit=rate_limit,
+    )
+
+
+def parse_counts(payload: Mapping[str, Any], rate_limit: RateLimit | None = None) -> PostCounts:
+    """A `GET /2/tweets/counts/recent` answer: `meta.total_tweet_count` and the buckets.
+
+    Both revisions of the bucket field (`tweet_count`, `post_count`) are read; without
+    a total in `meta` the buckets are summed.
+    """
+    buckets = [_first(b, "post_count", "tweet_count") for b in _records(payload.get("data"))]
+    meta = _meta(payload)
+    if meta.get("total_tweet_count") is not None or meta.get("total_post_count") is not None:
+        total = _first(meta, "total_post_count", "total_tweet_count")
+    else:
+        total = sum(buckets)
+    return PostCounts(total=total, daily=tuple(buckets), rate_limit=rate_limit)
 
 
 def _key(value: str, by: str) -> str:
