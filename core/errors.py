@@ -50,6 +50,14 @@ class XBadQuery(XApiError):
     """400 on a search query: X rejected the query we built."""
 
 
+class XOperatorRejected(XBadQuery):
+    """400 naming a search operator this app may not use (e.g. `min_likes`)."""
+
+    def __init__(self, message: str, operator: str) -> None:
+        super().__init__(message)
+        self.operator = operator
+
+
 class XPaymentRequired(XApiError):
     """402: the X app's credits are used up or its spending cap is reached. Never retried."""
 
