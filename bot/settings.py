@@ -30,8 +30,20 @@ class Settings(BaseSettings):
     x_monthly_budget_usd: float | None = Field(25.0, ge=0)
     x_price_per_post_usd: float = Field(0.005, ge=0)
     x_price_per_user_usd: float = Field(0.010, ge=0)
+    x_price_per_count_request_usd: float = Field(0.005, ge=0)
     x_search_max_pages: int = Field(3, ge=1, le=10)
     x_search_page_size: int = Field(100, ge=10, le=100)
+    x_search_sort_order: str = Field("recency", pattern="^(recency|relevancy)$")
+    # min_likes: asked of X = this x the low end of the wanted follower range (0 = never).
+    x_search_min_likes_per_follower: float = Field(0.002, ge=0, le=1)
+    x_search_count_first: bool = True
+    # Accounts stored more recently than this are not looked up again by a search.
+    x_user_max_age_hours: float = Field(24.0, ge=0)
+    # Best candidates verified on their own timeline, and posts read from each.
+    x_verify_top: int = Field(10, ge=0, le=50)
+    x_verify_posts: int = Field(20, ge=5, le=100)
+    # Accounts below this niche relevance (0-1) are left out of results (and counted).
+    min_relevance: float = Field(0.35, ge=0, le=1)
     x_timeout_seconds: float = Field(15.0, gt=0)
     x_max_retries: int = Field(3, ge=0, le=10)
     x_max_rate_limit_wait_seconds: float = Field(60.0, ge=0)
@@ -105,7 +117,11 @@ class Settings(BaseSettings):
 
     @property
     def prices(self) -> Prices:
-        return Prices(self.x_price_per_post_usd, self.x_price_per_user_usd)
+        return Prices(
+            self.x_price_per_post_usd,
+            self.x_price_per_user_usd,
+            self.x_price_per_count_request_usd,
+        )
 
     @property
     def uses_sample(self) -> bool:

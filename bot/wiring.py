@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from adapters.console.sink import ConsoleSink
 from adapters.storage.audit_repository import SqlAuditStore
@@ -151,6 +151,13 @@ def build_scout(
             page_size=settings.x_search_page_size,
             bounds=settings.tiers,
             weights=settings.weights,
+            sort_order=settings.x_search_sort_order,
+            min_likes_per_follower=settings.x_search_min_likes_per_follower,
+            size_niche=settings.x_search_count_first,
+            user_max_age=timedelta(hours=settings.x_user_max_age_hours),
+            verify_top=settings.x_verify_top,
+            verify_posts=settings.x_verify_posts,
+            min_relevance=settings.min_relevance,
         ),
     )
     audits = Audits(

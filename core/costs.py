@@ -17,9 +17,15 @@ class Prices:
 
     usd_per_post: float = 0.005
     usd_per_user: float = 0.010
+    # `GET /2/tweets/counts/recent` is billed per request, not per resource.
+    usd_per_count_request: float = 0.005
 
-    def worst_case(self, posts: int, users: int) -> float:
-        return posts * self.usd_per_post + users * self.usd_per_user
+    def worst_case(self, posts: int, users: int, count_requests: int = 0) -> float:
+        return (
+            posts * self.usd_per_post
+            + users * self.usd_per_user
+            + count_requests * self.usd_per_count_request
+        )
 
 
 def month_start(day: date) -> date:
@@ -57,7 +63,7 @@ class CostMeter:
             return None
         return round(max(0.0, self.monthly_budget_usd - await self.spent_this_month()), 4)
 
-    async def affordable(self, posts: int, users: int) -> bool:
+    async def affordable(self, posts: int, users: int, count_requests: int = 0) -> bool:
         """Whether a request that may return this many posts and users fits the budget.
 
         Uses the worst case (nothing already charged today) so the budget holds whatever
@@ -65,11 +71,11 @@ class CostMeter:
         """
         if self.monthly_budget_usd is None:
             return True
-        worst = self.prices.worst_case(posts, users)
+        worst = self.prices.worst_case(posts, users, count_requests)
         return await self.spent_this_month() + worst <= self.monthly_budget_usd + 1e-9
 
-    async def ensure_affordable(self, posts: int, users: int) -> None:
-        if not await self.affordable(posts, users):
+    async def ensure_affordable(self, posts: int, users: int, count_requests: int = 0) -> None:
+        if not await self.affordable(posts, users, count_requests):
             spent = await self.spent_this_month()
             raise BudgetExhausted(
                 f"The monthly X budget is spent (${spent:,.2f} of "
@@ -78,23 +84,56 @@ class CostMeter:
             )
 
     async def charge(
-        self, *, requests: int, post_ids: Sequence[str] = (), user_ids: Sequence[str] = ()
+        self,
+        *,
+        requests: int,
+        post_ids: Sequence[str] = (),
+        user_ids: Sequence[str] = (),
+        timeline_post_ids: Sequence[str] = (),
+        count_requests: int = 0,
     ) -> Cost:
-        """Record one or more requests; only resources not yet read today cost money."""
+        """Record one or more requests; only resources not yet read today cost money.
+
+        Timeline posts are posts too: one already read in today's search costs nothing
+        again. Counts requests are billed per request.
+        """
+        p = self.prices
         if self.simulate:
-            usd = (
-                len(post_ids) * self.prices.usd_per_post + len(user_ids) * self.prices.usd_per_user
+            new_posts, new_users, new_timeline = (
+                len(post_ids),
+                len(user_ids),
+                len(timeline_post_ids),
             )
-            return Cost(requests, len(post_ids), len(user_ids), round(usd, 6))
-        day = self._today()
-        new_posts = await self._ledger.mark_read(day, "post", list(post_ids)) if post_ids else 0
-        new_users = await self._ledger.mark_read(day, "user", list(user_ids)) if user_ids else 0
-        usd = round(new_posts * self.prices.usd_per_post + new_users * self.prices.usd_per_user, 6)
-        await self._ledger.record_usage(
-            day,
-            requests=requests,
-            posts_read=len(post_ids),
-            users_read=len(user_ids),
-            usd=usd,
+        else:
+            day = self._today()
+            new_posts = await self._mark(day, "post", post_ids)
+            new_users = await self._mark(day, "user", user_ids)
+            new_timeline = await self._mark(day, "post", timeline_post_ids)
+        usd_posts = round(new_posts * p.usd_per_post, 6)
+        usd_users = round(new_users * p.usd_per_user, 6)
+        usd_timelines = round(new_timeline * p.usd_per_post, 6)
+        usd_counts = round(count_requests * p.usd_per_count_request, 6)
+        usd = round(usd_posts + usd_users + usd_timelines + usd_counts, 6)
+        if not self.simulate:
+            await self._ledger.record_usage(
+                self._today(),
+                requests=requests,
+                posts_read=len(post_ids) + len(timeline_post_ids),
+                users_read=len(user_ids),
+                usd=usd,
+            )
+        return Cost(
+            requests,
+            len(post_ids),
+            len(user_ids),
+            usd,
+            timeline_posts=len(timeline_post_ids),
+            count_requests=count_requests,
+            usd_posts=usd_posts,
+            usd_users=usd_users,
+            usd_timelines=usd_timelines,
+            usd_counts=usd_counts,
         )
-        return Cost(requests, len(post_ids), len(user_ids), usd)
+
+    async def _mark(self, day: date, kind: str, ids: Sequence[str]) -> int:
+        return await self._ledger.mark_read(day, kind, list(ids)) if ids else 0

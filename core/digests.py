@@ -16,14 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import zoneinfo
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.codec import decode_page
 from core.commands import WEEKDAYS
-from core.discovery import Discovery, page_cache_key
+from core.discovery import Discovery
 from core.errors import BadInput, ScoutError
 from core.models import (
     Candidate,
@@ -31,12 +28,9 @@ from core.models import (
     Digest,
     DigestSubscription,
     DigestSubscriptionsView,
-    Post,
     Scope,
-    SearchPage,
     SearchRequest,
     Tier,
-    XUser,
 )
 from core.niches import NicheQuery, build_query
 from core.ports import Clock, SearchCache
@@ -366,49 +360,11 @@ class Digests:
 
     async def _rank(self, nq: NicheQuery, first_day: date) -> _Ranked:
         request = SearchRequest(niche=nq.niche, tier=self.settings.tier, lang=self.settings.lang)
-        cost = Cost()
         try:
-            # Fills today's cache (paying only for pages not cached yet) and records
-            # the accounts found; the ranking itself is redone below over all days.
-            result = await self._discovery.search(replace(request, limit=1))
-            cost = result.cost
+            # Today's search (free when someone searched the niche today) plus what every
+            # search of the niche found since `first_day`.
+            candidates, cost = await self._discovery.ranked_since(request, first_day)
         except ScoutError as err:
-            log.warning("digest of %r uses cached pages only: %s", nq.niche, err)
-        pages = await self._cached_pages(nq, first_day)
-        posts, authors = _aggregate(pages)
-        candidates = self._discovery.rank(nq, request, authors, posts)
+            log.warning("digest of %r found nothing new: %s", nq.niche, err)
+            return _Ranked([], Cost())
         return _Ranked(candidates, cost)
-
-    async def _cached_pages(self, nq: NicheQuery, first_day: date) -> list[SearchPage]:
-        """Every cached page of the niche's query from `first_day` to today, oldest first."""
-        s = self._discovery.settings
-        today = self._clock.now().date()
-        pages: list[SearchPage] = []
-        day = first_day
-        while day <= today:
-            for index in range(s.max_pages):
-                key = page_cache_key(self._discovery.source_name, s.page_size, index, nq.query)
-                payload = await self._cache.get_cached(key, day)
-                if payload is None:
-                    break
-                page = decode_page(payload)
-                pages.append(page)
-                if not page.next_token:
-                    break
-            day += timedelta(days=1)
-        return pages
-
-
-def _aggregate(pages: Sequence[SearchPage]) -> tuple[dict[str, list[Post]], dict[str, XUser]]:
-    """Posts per author across pages (each post once), and each author's latest profile."""
-    posts: dict[str, list[Post]] = defaultdict(list)
-    authors: dict[str, XUser] = {}
-    seen: set[str] = set()
-    for page in pages:  # oldest first, so later profiles win
-        for user in page.users:
-            authors[user.id] = user
-        for post in page.posts:
-            if post.id not in seen:
-                seen.add(post.id)
-                posts[post.author_id].append(post)
-    return dict(posts), authors

@@ -1,38 +1,106 @@
-"""Niche search: recent posts -> authors -> scored, ranked micro influencers, with cost.
+"""Niche search that spends on evidence: posts first, then only the authors worth a look.
 
-X offers no user search to app-only tokens, so discovery reads recent posts on the
-niche, expands their authors and aggregates per author. Pages are cached per UTC day,
-so a repeat search reads nothing new from X.
+X bills every post and every user it returns, and most posts on a niche keyword come
+from small accounts and spam. So a search:
+
+1. sizes the niche with recent counts ($0.005) and, when it is larger than the pages
+   it may read, asks only for posts with some likes (`min_likes:`, derived from the
+   wanted follower range; dropped for the day if X answers 400 for it);
+2. reads those posts without expanding their authors (post metrics and mentions come
+   free), and estimates from impressions and interactions who may be in range;
+3. looks up only those authors and the accounts the niche's authors mention, 100 per
+   request, skipping accounts stored in the last `user_max_age`;
+4. verifies the best candidates on their own timeline: the share of what they post
+   that is on the niche, and engagement over all of it;
+5. ranks, leaving out accounts below the minimum relevance (and saying so).
+
+Every request passes the budget check first and is cached per UTC day, so a repeat
+search the same day reads nothing from X. A fault after some evidence was read ends
+the search with what was found so far.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections import defaultdict
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
-from core.codec import decode_page, encode_page
+from core import lookalike
+from core.codec import (
+    decode_candidates,
+    decode_page,
+    decode_posts,
+    encode_candidates,
+    encode_page,
+    encode_posts,
+)
 from core.costs import CostMeter
-from core.errors import BudgetExhausted, XRateLimited, XUnavailable
-from core.models import Candidate, Cost, Post, SearchPage, SearchRequest, SearchResult, XUser
-from core.niches import NicheQuery, build_query
+from core.errors import (
+    BadInput,
+    BudgetExhausted,
+    ScoutError,
+    UnknownHandle,
+    XBadQuery,
+    XOperatorRejected,
+    XPaymentRequired,
+    XRateLimited,
+    XUnavailable,
+)
+from core.evidence import AuthorEvidence, gather, worth_looking_up
+from core.models import (
+    Candidate,
+    Cost,
+    LeftOut,
+    Post,
+    SearchPage,
+    SearchRequest,
+    SearchResult,
+    XUser,
+)
+from core.niches import NicheQuery, build_query, query_from_terms
 from core.ports import AccountStore, Clock, SearchCache, XSource
 from core.scoring import EngagementNorms, ScoringWeights, rank, score_candidate
 from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for, tier_range
 
 log = logging.getLogger(__name__)
 
+MAX_LOOKUP = 100
+# Faults that end a search with whatever evidence it already has.
+_STOPPING = (XRateLimited, XUnavailable, BudgetExhausted, XPaymentRequired)
+SORT_ORDERS = ("recency", "relevancy")
+
 
 @dataclass(frozen=True, slots=True)
 class DiscoverySettings:
-    """How much of X a search may read, and how candidates are judged."""
+    """How much of X a search may read, and how candidates are judged.
+
+    `min_likes_per_follower` sets the `min_likes:` filter from the low end of the wanted
+    range (0.002 x 10,000 = 20 likes for micro: a micro account at half the tier's
+    typical engagement still clears it, casual posts and spam do not). `lookups_per_result`
+    bounds the authors looked up per result wanted; `verify_top` accounts are read on
+    their timeline (`verify_posts` posts each, $0.005 a post).
+    """
 
     max_pages: int = 3
     page_size: int = 100
     bounds: TierBoundaries = DEFAULT_TIERS
     weights: ScoringWeights = field(default_factory=ScoringWeights)
     norms: EngagementNorms = field(default_factory=EngagementNorms)
+    sort_order: str = "recency"
+    min_likes_per_follower: float = 0.002
+    size_niche: bool = True
+    user_max_age: timedelta = timedelta(hours=24)
+    lookups_per_result: float = 2.0
+    min_lookups: int = 40
+    min_mentions: int = 2
+    verify_top: int = 10
+    verify_posts: int = 20
+    min_relevance: float = 0.35
+    # Timelines read at once: X allows thousands a window; this only keeps bursts polite.
+    verify_concurrency: int = 4
 
 
 def follower_range(request: SearchRequest, bounds: TierBoundaries) -> tuple[int, int | None]:
@@ -46,8 +114,41 @@ def follower_range(request: SearchRequest, bounds: TierBoundaries) -> tuple[int,
     return low, high
 
 
+class SeedUnusable(BadInput):
+    """A lookalike seed that exists but shows nothing to learn from."""
+
+
+class _MinLikesRejected(Exception):
+    """Internal: X answered 400 for `min_likes:`; read again without it."""
+
+
+@dataclass
+class _Run:
+    """What one search spent, and whether (and why) it stopped early.
+
+    `halted` means X itself said stop (402: no credits; 5xx after retries): no further
+    request of any kind is sent, whatever the step.
+    """
+
+    cost: Cost = field(default_factory=Cost)
+    stopped: str | None = None
+    halted: bool = False
+    cached_reads: int = 0
+    pages: int = 0
+
+    def add(self, cost: Cost) -> None:
+        # Called with an already awaited cost: `run.cost + await ...` would read
+        # run.cost before the await and lose what concurrent timeline reads added.
+        self.cost = self.cost + cost
+
+    def stop(self, why: str, err: Exception | None = None) -> None:
+        self.stopped = self.stopped or why
+        if isinstance(err, XPaymentRequired | XUnavailable):
+            self.halted = True
+
+
 class Discovery:
-    """The `find` use case."""
+    """The `find` use case (niche searches and lookalikes)."""
 
     def __init__(
         self,
@@ -69,137 +170,390 @@ class Discovery:
     def source_name(self) -> str:
         return self._x.name
 
+    # --- entry points ---------------------------------------------------------------
+
     async def search(self, request: SearchRequest) -> SearchResult:
-        lang = None if request.lang in ("", "any") else request.lang
-        niche = build_query(request.niche, lang)
-        read = await self._read_pages(niche)
-        posts_by_author, authors = _aggregate(read.pages)
-        if read.fresh:
-            now = self._clock.now()
-            await self._accounts.save_users(list(authors.values()), now)
-            tiered = [u.id for u in authors.values() if tier_for(u.followers, self.settings.bounds)]
-            await self._accounts.record_discoveries(niche.key, tiered, now)
-            # Cached only now: whoever finds a cached page also finds its discoveries
-            # (digests on other instances read both).
-            day = now.date()
-            for key, page in read.fresh:
-                await self._cache.put_cached(key, day, encode_page(page))
-        results = self.rank(niche, request, authors, posts_by_author)
+        """A niche search, or a lookalike search when `request.like` is set."""
+        if request.like:
+            return await self._lookalike(request)
+        niche = build_query(request.niche, _lang(request))
+        return await self._discover(niche, request, _Run())
+
+    async def ranked_since(
+        self, request: SearchRequest, first_day: date
+    ) -> tuple[list[Candidate], Cost]:
+        """Everything found in the niche from `first_day` to today, best first.
+
+        Runs today's search (free when someone already searched today), then merges the
+        candidates every search of the niche stored per day: digests see the week.
+        """
+        niche = build_query(request.niche, _lang(request))
+        cost = Cost()
+        try:
+            cost = (await self.search(replace(request, limit=1))).cost
+        except ScoutError as err:
+            log.warning("digest of %r uses stored results only: %s", niche.niche, err)
+        low, high = follower_range(request, self.settings.bounds)
+        latest: dict[str, Candidate] = {}
+        day, today = first_day, self._clock.now().date()
+        while day <= today:  # oldest first: later days' numbers win
+            stored = await self._cache.get_cached(self._found_key(niche, low, high), day)
+            for candidate in decode_candidates(stored.get("candidates", [])) if stored else ():
+                latest[candidate.user.id] = candidate
+            day += timedelta(days=1)
+        return rank(latest.values()), cost
+
+    # --- the pipeline ---------------------------------------------------------------
+
+    async def _discover(
+        self,
+        niche: NicheQuery,
+        request: SearchRequest,
+        run: _Run,
+        *,
+        seed: XUser | None = None,
+        seed_terms: tuple[str, ...] = (),
+        extra_ids: Sequence[str] = (),
+    ) -> SearchResult:
+        s = self.settings
+        low, high = follower_range(request, s.bounds)
+        exclude = {seed.id} if seed else set()
+        size = await self._niche_size(niche, run) if s.size_niche else None
+        posts = await self._read_evidence(niche, request, low, high, size, run)
+        evidence = gather(posts)
+        wanted = max(s.min_lookups, math.ceil(request.limit * s.lookups_per_result))
+        ids = worth_looking_up(
+            evidence, low, high, min_mentions=s.min_mentions, exclude=sorted(exclude)
+        )
+        ids = list(dict.fromkeys([*[i for i in extra_ids if i not in exclude], *ids]))[:wanted]
+        users = await self._users(ids, run)
+        now = self._clock.now()
+        tiered = [u.id for u in users if tier_for(u.followers, s.bounds)]
+        await self._accounts.record_discoveries(niche.key, tiered, now)
+        in_range = [
+            u
+            for u in users
+            if u.followers >= low
+            and (high is None or u.followers < high)
+            and not u.protected
+            and u.id not in exclude
+        ]
+        ranked = rank(self._score(u, evidence.get(u.id), niche) for u in in_range)
+        ranked = await self._verify(ranked, evidence, niche, run)
+        kept = [c for c in ranked if c.relevance >= s.min_relevance]
+        left_out: tuple[LeftOut, ...] = ()
+        if len(kept) < len(ranked):
+            left_out = (
+                LeftOut(
+                    len(ranked) - len(kept),
+                    f"niche relevance below {s.min_relevance:.2f} (they mostly post on "
+                    "other topics, or posted on it once)",
+                ),
+            )
+        if run.cost.requests:
+            await self._cache.put_cached(
+                self._found_key(niche, low, high), now.date(), encode_candidates(kept)
+            )
         return SearchResult(
             niche=niche.niche,
             query=niche.query,
             source=self._x.name,
-            results=tuple(results[: request.limit]),
-            cost=read.cost,
-            pages_read=len(read.pages),
-            from_cache=bool(read.pages) and not read.fresh,
-            stopped_early=read.stopped,
+            results=tuple(kept[: request.limit]),
+            cost=run.cost,
+            pages_read=run.pages,
+            from_cache=run.cost.requests == 0 and run.cached_reads > 0,
+            stopped_early=run.stopped,
             budget_left_usd=await self._meter.budget_left(),
+            left_out=left_out,
+            niche_size=size,
+            seed=seed,
+            seed_terms=seed_terms,
         )
 
-    def rank(
+    def _score(
+        self,
+        user: XUser,
+        ev: AuthorEvidence | None,
+        niche: NicheQuery,
+        timeline: Sequence[Post] | None = None,
+    ) -> Candidate:
+        s = self.settings
+        seen = ev.posts if ev else []
+        candidate = score_candidate(
+            user,
+            timeline if timeline is not None else seen,
+            niche,
+            bounds=s.bounds,
+            now=self._clock.now(),
+            weights=s.weights,
+            norms=s.norms,
+            verified=timeline is not None,
+            mentioned_by=len(ev.mentioned_by) if ev else 0,
+            niche_posts_seen=len(seen),
+        )
+        if timeline is not None and not candidate.sample_posts and seen:
+            best = sorted(seen, key=lambda p: (-p.interactions, p.id))[:3]
+            candidate = replace(candidate, sample_posts=tuple(best))
+        return candidate
+
+    # --- reading --------------------------------------------------------------------
+
+    async def _niche_size(self, niche: NicheQuery, run: _Run) -> int | None:
+        key = f"counts|{self._x.name}|{niche.query}"
+        day = self._clock.now().date()
+        cached = await self._cache.get_cached(key, day)
+        if cached is not None:
+            run.cached_reads += 1
+            return int(cached["total"])
+        if not await self._meter.affordable(0, 0, count_requests=1):
+            return None
+        try:
+            counts = await self._x.count_recent(niche.query)
+        except (XRateLimited, XBadQuery) as err:  # the size is a nicety: search without it
+            log.warning("recent counts unavailable: %s", err)
+            return None
+        run.add(await self._meter.charge(requests=1, count_requests=1))
+        await self._cache.put_cached(key, day, {"total": counts.total})
+        return counts.total
+
+    def _min_likes(self, low: int, size: int | None) -> int | None:
+        """The `min_likes:` filter, or None when the niche fits in the pages we may read."""
+        s = self.settings
+        if low <= 0 or s.min_likes_per_follower <= 0:
+            return None
+        if size is not None and size <= s.max_pages * s.page_size:
+            return None
+        return max(1, round(low * s.min_likes_per_follower))
+
+    async def _operator_rejected(self, operator: str) -> bool:
+        key = f"operator-rejected|{self._x.name}|{operator}"
+        return await self._cache.get_cached(key, self._clock.now().date()) is not None
+
+    async def _read_evidence(
         self,
         niche: NicheQuery,
         request: SearchRequest,
-        authors: dict[str, XUser],
-        posts_by_author: dict[str, list[Post]],
-    ) -> list[Candidate]:
-        """Score every author in the follower range and rank them."""
-        low, high = follower_range(request, self.settings.bounds)
-        now = self._clock.now()
-        scored = [
-            score_candidate(
-                user,
-                posts_by_author.get(user.id, []),
-                niche,
-                bounds=self.settings.bounds,
-                now=now,
-                weights=self.settings.weights,
-                norms=self.settings.norms,
-            )
-            for user in authors.values()
-            if user.followers >= low
-            and (high is None or user.followers < high)
-            and not user.protected
-        ]
-        return rank(scored)
-
-    async def _read_pages(self, niche: NicheQuery) -> _PagesRead:
-        """Read up to `max_pages`, from today's cache where possible.
-
-        A fault after some pages were read keeps those pages: partial answers beat none.
-        """
+        low: int,
+        high: int | None,
+        size: int | None,
+        run: _Run,
+    ) -> list[Post]:
+        """Posts on the niche, from today's cache where possible, until enough authors."""
         s = self.settings
-        day = self._clock.now().date()
-        read = _PagesRead()
+        min_likes = self._min_likes(low, size)
+        if min_likes is not None and await self._operator_rejected("min_likes"):
+            min_likes = None
+        wanted = max(s.min_lookups, math.ceil(request.limit * s.lookups_per_result))
+        posts: list[Post] = []
         token: str | None = None
-        for index in range(s.max_pages):
-            key = page_cache_key(self._x.name, s.page_size, index, niche.query)
-            cached = await self._cache.get_cached(key, day)
-            if cached is not None:
-                page = decode_page(cached)
-            else:
-                if not await self._meter.affordable(s.page_size, s.page_size):
-                    if not read.pages:
-                        await self._meter.ensure_affordable(s.page_size, s.page_size)
-                    read.stopped = (
-                        f"stopped after {len(read.pages)} page(s): the monthly X budget "
-                        "would be exceeded by another page"
-                    )
-                    return read
-                try:
-                    page = await self._x.search_recent(
-                        niche.query, max_results=s.page_size, next_token=token
-                    )
-                except (XRateLimited, XUnavailable, BudgetExhausted) as err:
-                    if not read.pages:
-                        raise
-                    log.warning("search stopped after %d pages: %s", len(read.pages), err)
-                    read.stopped = f"stopped after {len(read.pages)} page(s): {err}"
-                    return read
-                read.cost = read.cost + await self._meter.charge(
-                    requests=1,
-                    post_ids=[p.id for p in page.posts],
-                    user_ids=[u.id for u in page.users],
-                )
-                read.fresh.append((key, page))
-            read.pages.append(page)
+        index = 0
+        while index < s.max_pages and not run.halted:
+            query = _with_min_likes(niche.query, min_likes)
+            try:
+                page = await self._page(query, index, token, run, have_evidence=bool(posts))
+            except _MinLikesRejected:
+                min_likes, token, index, posts = None, None, 0, []
+                continue
+            if page is None:
+                break
+            run.pages += 1
+            posts.extend(page.posts)
             token = page.next_token
+            index += 1
             if not token:
                 break
-        return read
+            found = worth_looking_up(gather(posts), low, high, min_mentions=s.min_mentions)
+            if len(found) >= wanted:
+                break
+        return posts
+
+    async def _page(
+        self, query: str, index: int, token: str | None, run: _Run, *, have_evidence: bool
+    ) -> SearchPage | None:
+        """One evidence page, or None to stop reading."""
+        s = self.settings
+        day = self._clock.now().date()
+        key = f"posts|{self._x.name}|{s.page_size}|{s.sort_order}|{index}|{query}"
+        cached = await self._cache.get_cached(key, day)
+        if cached is not None:
+            run.cached_reads += 1
+            return decode_page(cached)
+        if not await self._meter.affordable(s.page_size, 0):
+            if not have_evidence:
+                await self._meter.ensure_affordable(s.page_size, 0)
+            run.stop(
+                f"stopped after {run.pages} page(s): the monthly X budget would be exceeded "
+                "by another page"
+            )
+            return None
+        try:
+            page = await self._x.search_recent(
+                query,
+                max_results=s.page_size,
+                next_token=token,
+                expand_authors=False,
+                sort_order=s.sort_order,
+            )
+        except XOperatorRejected as err:
+            if "min_likes:" not in query:
+                raise
+            log.info("X refused %s; searching without it today", err.operator)
+            await self._cache.put_cached(
+                f"operator-rejected|{self._x.name}|min_likes", day, {"operator": err.operator}
+            )
+            raise _MinLikesRejected from None
+        except _STOPPING as err:
+            if not have_evidence:
+                raise
+            log.warning("search stopped after %d pages: %s", run.pages, err)
+            run.stop(f"stopped after {run.pages} page(s): {err}", err)
+            return None
+        run.add(await self._meter.charge(requests=1, post_ids=[p.id for p in page.posts]))
+        await self._cache.put_cached(key, day, encode_page(page))
+        return page
+
+    async def _users(self, ids: Sequence[str], run: _Run) -> list[XUser]:
+        """The accounts behind `ids`: stored ones seen recently, the rest from X."""
+        if not ids:
+            return []
+        now = self._clock.now()
+        known = await self._accounts.users_by_ids(ids, seen_since=now - self.settings.user_max_age)
+        if known:
+            run.cached_reads += 1
+        missing = [i for i in ids if i not in known]
+        fetched: list[XUser] = []
+        for start in range(0, len(missing), MAX_LOOKUP):
+            chunk = missing[start : start + MAX_LOOKUP]
+            if run.halted:
+                break
+            if not await self._meter.affordable(0, len(chunk)):
+                run.stop("stopped looking up accounts: the monthly X budget would be exceeded")
+                break
+            try:
+                page = await self._x.users_by_ids(chunk)
+            except _STOPPING as err:
+                log.warning("account lookups stopped: %s", err)
+                run.stop(f"stopped looking up accounts: {err}", err)
+                break
+            run.add(await self._meter.charge(requests=1, user_ids=[u.id for u in page.users]))
+            fetched.extend(page.users)
+        if fetched:
+            await self._accounts.save_users(fetched, now)
+        by_id = {**known, **{u.id: u for u in fetched}}
+        return [by_id[i] for i in ids if i in by_id]
+
+    async def _timeline(self, user_id: str, count: int, run: _Run) -> tuple[Post, ...] | None:
+        """An account's latest posts (today's cache first); None when X shows none."""
+        day = self._clock.now().date()
+        key = f"timeline|{self._x.name}|{user_id}|{count}"
+        cached = await self._cache.get_cached(key, day)
+        if cached is not None:
+            run.cached_reads += 1
+            return None if cached.get("unavailable") else decode_posts(cached["posts"])
+        page = await self._x.user_timeline(user_id, max_results=count)
+        run.add(await self._meter.charge(requests=1, timeline_post_ids=[p.id for p in page.posts]))
+        payload = {"posts": encode_posts(page.posts), "unavailable": page.unavailable}
+        await self._cache.put_cached(key, day, payload)
+        return None if page.unavailable else page.posts
+
+    async def _verify(
+        self,
+        ranked: list[Candidate],
+        evidence: dict[str, AuthorEvidence],
+        niche: NicheQuery,
+        run: _Run,
+    ) -> list[Candidate]:
+        """Re-score the best `verify_top` on their own timeline; drop those X cannot show."""
+        s = self.settings
+        top = ranked[: s.verify_top] if s.verify_posts >= 5 else []
+        # The worst case of every timeline is checked before any is read, so reading
+        # them at once cannot overrun the budget.
+        affordable = len(top)
+        while affordable and not await self._meter.affordable(s.verify_posts * affordable, 0):
+            affordable -= 1
+        if affordable < len(top):
+            run.stop("verified fewer accounts: the monthly X budget would be exceeded")
+            top = top[:affordable]
+        gate = asyncio.Semaphore(s.verify_concurrency)
+
+        async def one(candidate: Candidate) -> Candidate | None:
+            async with gate:
+                if run.halted:
+                    return candidate
+                try:
+                    posts = await self._timeline(candidate.user.id, s.verify_posts, run)
+                except _STOPPING as err:
+                    run.stop(f"verified fewer accounts: {err}", err)
+                    return candidate
+            if posts is None:
+                return None
+            return self._score(candidate.user, evidence.get(candidate.user.id), niche, posts)
+
+        checked = await asyncio.gather(*(one(c) for c in top))
+        verified = [c for c in checked if c is not None]
+        return rank([*verified, *ranked[len(top) :]])
+
+    # --- lookalikes -----------------------------------------------------------------
+
+    async def _lookalike(self, request: SearchRequest) -> SearchResult:
+        handle = (request.like or "").lstrip("@")
+        run = _Run()
+        seed = await self._seed(handle, run)
+        count = max(self.settings.verify_posts, 50)
+        await self._meter.ensure_affordable(count, 0)
+        posts = await self._timeline(seed.id, count, run)
+        if posts is None:
+            raise SeedUnusable(
+                f"X shows no posts of @{seed.username}, so there is nothing to learn."
+            )
+        if not posts:
+            raise SeedUnusable(
+                f"@{seed.username} has no recent posts (replies and reposts aside) to learn "
+                "from; try another account or a niche."
+            )
+        learned = lookalike.seed_terms(posts, handle=seed.username)
+        base = build_query(request.niche, _lang(request)).terms if request.niche.strip() else ()
+        terms = (*base, *learned)
+        if not terms:
+            raise SeedUnusable(
+                f"@{seed.username}'s latest posts have no recurring words or hashtags to "
+                "search for; add a niche, e.g. like:@handle fitness."
+            )
+        display = ", ".join(t for t in terms[:3])
+        niche = query_from_terms(display, f"like:{seed.username.lower()}", terms, _lang(request))
+        engaged = [m.id for m in lookalike.engaged_accounts(posts, seed.id)]
+        return await self._discover(
+            niche, request, run, seed=seed, seed_terms=niche.terms, extra_ids=engaged
+        )
+
+    async def _seed(self, handle: str, run: _Run) -> XUser:
+        known = await self._accounts.users_by_username([handle])
+        seed = known.get(handle.lower())
+        if seed is None:
+            await self._meter.ensure_affordable(0, 1)
+            page = await self._x.users_by_usernames([handle])
+            run.add(await self._meter.charge(requests=1, user_ids=[u.id for u in page.users]))
+            if not page.users:
+                raise UnknownHandle([handle])
+            seed = page.users[0]
+            await self._accounts.save_users([seed], self._clock.now())
+        if seed.protected:
+            raise SeedUnusable(
+                f"@{seed.username} is protected: its posts are private, so there is nothing "
+                "to learn from."
+            )
+        return seed
+
+    # --- keys -----------------------------------------------------------------------
+
+    def _found_key(self, niche: NicheQuery, low: int, high: int | None) -> str:
+        """Where a day's ranked candidates of a niche and range are kept (for digests)."""
+        return f"found|{self._x.name}|{low}|{high}|{niche.query}"
 
 
-@dataclass
-class _PagesRead:
-    """Pages of one search, the ones that came from X (with their cache keys), and why
-    reading stopped early, if it did."""
-
-    pages: list[SearchPage] = field(default_factory=list)
-    fresh: list[tuple[str, SearchPage]] = field(default_factory=list)
-    cost: Cost = field(default_factory=Cost)
-    stopped: str | None = None
+def _lang(request: SearchRequest) -> str | None:
+    return None if request.lang in ("", "any") else request.lang
 
 
-def page_cache_key(source: str, page_size: int, index: int, query: str) -> str:
-    """The search-cache key of page `index` of a query (digests read the same pages)."""
-    return f"search|{source}|{page_size}|{index}|{query}"
-
-
-def _aggregate(
-    pages: Sequence[SearchPage],
-) -> tuple[dict[str, list[Post]], dict[str, XUser]]:
-    """Posts grouped by author, and the latest user object seen per author."""
-    posts_by_author: dict[str, list[Post]] = defaultdict(list)
-    authors: dict[str, XUser] = {}
-    seen: set[str] = set()
-    for page in pages:
-        for user in page.users:
-            authors[user.id] = user
-        for post in page.posts:
-            if post.id in seen:
-                continue
-            seen.add(post.id)
-            posts_by_author[post.author_id].append(post)
-    # An author X did not expand (suspended between post and lookup) cannot be judged.
-    return dict(posts_by_author), authors
+def _with_min_likes(query: str, min_likes: int | None) -> str:
+    return query if min_likes is None else f"{query} min_likes:{min_likes}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,6 +32,7 @@ __all__ = [
     "build_query",
     "matches_niche",
     "normalize_niche",
+    "query_from_terms",
 ]
 
 MAX_RAW_CHARS = 200
@@ -251,6 +253,40 @@ def build_query(niche: str, lang: str | None = "en", *, max_length: int = 512) -
             "use fewer words."
         )
     return NicheQuery(niche=cleaned, key=table or cleaned, terms=tuple(terms), query=query)
+
+
+_TERM = re.compile(r"#?\w+(?: \w+)*", re.UNICODE)
+
+
+def query_from_terms(
+    display: str, key: str, terms: Sequence[str], lang: str | None = "en", *, max_length: int = 512
+) -> NicheQuery:
+    """A query ORing terms learned from X data (a seed's hashtags and words).
+
+    The terms come from posts, not from a user, but they are held to the same rule:
+    only words, phrases of words and hashtags reach X (anything else is dropped), all
+    lower-case so no `OR` can appear. Terms are dropped from the end until it fits.
+    """
+    code = _check_lang(lang)
+    kept: list[str] = []
+    for raw in terms:
+        term = " ".join(unicodedata.normalize("NFKC", raw).lower().split())
+        words = term.lstrip("#").split()
+        if (
+            _TERM.fullmatch(term)
+            and term not in kept
+            and not any(w in _DROPPED_WORDS for w in words)
+            and any(c.isalpha() for c in term)
+        ):
+            kept.append(term)
+    if not kept:
+        raise BadInput("Found no words or hashtags to search for.")
+    while len(_assemble(kept, code)) > max_length and len(kept) > 1:
+        kept.pop()
+    query = _assemble(kept, code)
+    if len(query) > max_length:
+        raise BadInput(f"The search terms make an X query longer than {max_length} characters.")
+    return NicheQuery(niche=display, key=key, terms=tuple(kept), query=query)
 
 
 @lru_cache(maxsize=256)

@@ -150,17 +150,41 @@ def engagement_score(rate: float, norm: float) -> float:
     return rate / (rate + norm) if rate > 0 else 0.0
 
 
-def relevance(posts_on_niche: int, sampled_posts: int, bio_match: bool) -> float:
+# Share of its posts on the niche assumed for an account whose timeline was not read:
+# search only shows the posts that matched, so the true share is unknown (it could be
+# one lucky post among hundreds). Verified accounts get their measured share instead.
+UNVERIFIED_SHARE = 0.6
+# Relevance added per distinct niche author mentioning the account, and its cap.
+MENTION_AUTHORITY = 0.07
+MAX_MENTION_AUTHORITY = 0.2
+# Engagement measured on one or two posts weighs less: E is multiplied by this.
+SMALL_SAMPLE_FACTOR: Mapping[int, float] = MappingProxyType({0: 0.0, 1: 0.5, 2: 0.75})
+
+
+def relevance(
+    posts_on_niche: int,
+    sampled_posts: int,
+    bio_match: bool,
+    *,
+    share_known: bool = True,
+    mentioned_by: int = 0,
+) -> float:
     """How on-niche an account is, in [0, 1].
 
-    0.6 * share * volume + (0.4 if the bio matches), where share = posts_on_niche /
-    sampled_posts (the author's sampled posts that are on the niche) and volume =
-    min(1, posts_on_niche / 3): one lucky post is not a niche, three are.
+    0.6 * share * volume + (0.4 if the bio matches) + authority, where share =
+    posts_on_niche / sampled_posts when the sample is the account's own latest posts
+    (`share_known`), else `UNVERIFIED_SHARE`; volume = min(1, posts_on_niche / 3): one
+    lucky post is not a niche, three are; authority = 0.07 per distinct niche author
+    mentioning the account, at most 0.2.
     """
     on_niche = max(0, posts_on_niche)
-    share = min(1.0, on_niche / sampled_posts) if sampled_posts > 0 else 0.0
+    if share_known:
+        share = min(1.0, on_niche / sampled_posts) if sampled_posts > 0 else 0.0
+    else:
+        share = UNVERIFIED_SHARE if on_niche else 0.0
     volume = min(1.0, on_niche / 3)
-    return min(1.0, 0.6 * share * volume + (0.4 if bio_match else 0.0))
+    authority = min(MAX_MENTION_AUTHORITY, MENTION_AUTHORITY * max(0, mentioned_by))
+    return min(1.0, 0.6 * share * volume + (0.4 if bio_match else 0.0) + authority)
 
 
 # Weight of each suspicion signal; fired signals combine as S = 1 - prod(1 - w).
@@ -185,6 +209,8 @@ MAX_POSTS_PER_DAY = 50
 LOW_ENGAGEMENT_SHARE = 0.1
 
 _DIGIT = re.compile(r"[0-9]")
+# Niche posts kept with a candidate, so people can see what it actually posts.
+SAMPLE_POSTS = 3
 
 # The fake-account classifier (`core.audience`), trained on labelled accounts, judges the
 # candidate's own profile; when it calls the profile likely fake, that is one more signal
@@ -342,21 +368,35 @@ def score_candidate(
     now: datetime,
     weights: ScoringWeights = ScoringWeights(),
     norms: EngagementNorms = EngagementNorms(),
+    verified: bool = False,
+    mentioned_by: int = 0,
+    niche_posts_seen: int | None = None,
 ) -> Candidate:
     """Score one account from its sampled posts (the caller passes only its own posts).
 
-    Reasons: strengths first (engagement vs the tier norm, posts on the niche, bio),
-    then suspicion signals. See `ScoringWeights` for the formula.
+    `verified` says the posts are the account's latest timeline posts, so the share on
+    the niche is measured; otherwise they are the posts search matched and the share is
+    unknown (see `relevance`). `mentioned_by` counts distinct niche authors mentioning
+    it; `niche_posts_seen` its niche posts seen in search (defaults to those in `posts`).
+    Reasons: strengths first (engagement vs the tier norm, posts on the niche, bio,
+    mentions), then suspicion signals. See `ScoringWeights` for the formula.
     """
     tier = tier_for(user.followers, bounds)
     rate = engagement_rate(posts, user.followers)
     norm = norms.for_tier(tier)
     on_niche = [p for p in posts if matches_niche(p.text, niche)]
     bio_match = matches_niche(user.description, niche)
-    rel = relevance(len(on_niche), len(posts), bio_match)
+    rel = relevance(
+        len(on_niche),
+        len(posts),
+        bio_match,
+        share_known=verified,
+        mentioned_by=mentioned_by,
+    )
     suspicion, warnings = suspicion_signals(user, rate if posts else None, tier, now, norms)
 
-    e = engagement_score(rate, norm)
+    small = 0 < len(posts) < len(SMALL_SAMPLE_FACTOR)
+    e = engagement_score(rate, norm) * SMALL_SAMPLE_FACTOR.get(len(posts), 1.0)
     total = weights.engagement + weights.relevance + weights.authenticity
     blend = (
         weights.engagement * e + weights.relevance * rel + weights.authenticity * (1 - suspicion)
@@ -365,25 +405,41 @@ def score_candidate(
 
     strengths: list[Reason] = []
     low_engagement = rate < LOW_ENGAGEMENT_SHARE * norm
+    n = len(posts)
+    over = f"over {n} {'post' if n == 1 else 'posts'}"
     if posts and not low_engagement:
         # When engagement is far below the norm the suspicion reason already says so.
         label = (tier or Tier.NANO).value
         rate_text, norm_text = _pcts(rate, norm)
+        caveat = "small sample; " if small else ""
         strengths.append(
-            Reason(ReasonKind.STRENGTH, f"engagement {rate_text} ({label} norm {norm_text})")
+            Reason(
+                ReasonKind.STRENGTH,
+                f"engagement {rate_text} {over} ({caveat}{label} norm {norm_text})",
+            )
         )
-    if on_niche:
-        n = len(on_niche)
-        noun = "post" if n == 1 else "posts"
+    if verified and posts:
+        strengths.append(
+            Reason(ReasonKind.STRENGTH, f"{len(on_niche)} of {n} latest posts on {niche.niche}")
+        )
+    elif on_niche:
+        k = len(on_niche)
+        noun = "post" if k == 1 else "posts"
         text = (
-            f"{n} {noun} on {niche.niche} in the last 7 days"
+            f"{k} {noun} on {niche.niche} in the last 7 days"
             if _within_days(on_niche, now, 7)
-            else f"{n} of {len(posts)} sampled posts on {niche.niche}"
+            else f"{k} of {n} sampled posts on {niche.niche}"
         )
         strengths.append(Reason(ReasonKind.STRENGTH, text))
     if bio_match:
         strengths.append(Reason(ReasonKind.STRENGTH, f"bio mentions {niche.niche}"))
+    if mentioned_by > 0:
+        verb = "account mentions" if mentioned_by == 1 else "accounts mention"
+        strengths.append(
+            Reason(ReasonKind.STRENGTH, f"{mentioned_by} niche {verb} @{user.username}")
+        )
 
+    best = sorted(on_niche, key=lambda p: (-p.interactions, p.id))[:SAMPLE_POSTS]
     return Candidate(
         user=user,
         tier=tier,
@@ -392,7 +448,13 @@ def score_candidate(
         suspicion=suspicion,
         score=score,
         reasons=(*strengths, *warnings),
-        sampled_posts=len(posts),
+        sampled_posts=n,
+        niche_posts=len(on_niche) if niche_posts_seen is None else niche_posts_seen,
+        verified_on=n if verified else 0,
+        verified_on_niche=len(on_niche) if verified else 0,
+        mentioned_by=mentioned_by,
+        small_sample=small,
+        sample_posts=tuple(best),
     )
 
 

@@ -283,6 +283,26 @@ class SqlStorage:
                     found[row.username_lower] = _user_from_row(row)
         return found
 
+    async def users_by_ids(
+        self, ids: Sequence[str], *, seen_since: datetime | None = None
+    ) -> dict[str, XUser]:
+        """Known active accounts keyed by id; with `seen_since`, only those seen since.
+
+        Discovery skips X lookups for accounts seen recently: follower counts move slowly.
+        """
+        wanted = _unique([str(i) for i in ids if i])
+        found: dict[str, XUser] = {}
+        async with self._db.engine.connect() as conn:
+            for chunk in chunks(wanted):
+                stmt = select(_accounts).where(
+                    _accounts.c.user_id.in_(chunk), _accounts.c.status == ACCOUNT_ACTIVE
+                )
+                if seen_since is not None:
+                    stmt = stmt.where(_accounts.c.last_seen_at >= seen_since)
+                for row in await conn.execute(stmt):
+                    found[row.user_id] = _user_from_row(row)
+        return found
+
     async def record_discoveries(
         self, niche: str, user_ids: Sequence[str], found_at: datetime
     ) -> set[str]:

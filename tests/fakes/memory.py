@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from core.errors import XRateLimited, XUnavailable
+from core.errors import XOperatorRejected, XRateLimited, XUnavailable
 from core.models import (
     AuditResult,
     FollowersPage,
     Post,
+    PostCounts,
     Scope,
     SearchPage,
+    TimelinePage,
     UsersPage,
     WatchEntry,
     XUser,
@@ -41,6 +43,7 @@ class MemoryStorage:
     reads: set[tuple[date, str, str]] = field(default_factory=set)
     usage: dict[date, dict[str, float]] = field(default_factory=dict)
     accounts: dict[str, XUser] = field(default_factory=dict)
+    seen_at: dict[str, datetime] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)
     snapshots: list[tuple[str, datetime, int]] = field(default_factory=list)
     discoveries: dict[tuple[str, str], datetime] = field(default_factory=dict)
@@ -74,6 +77,7 @@ class MemoryStorage:
     async def save_users(self, users: Sequence[XUser], observed_at: datetime) -> None:
         for user in users:
             self.accounts[user.id] = user
+            self.seen_at[user.id] = observed_at
             self.missing.discard(user.id)
             self.snapshots.append((user.id, observed_at, user.followers))
 
@@ -87,6 +91,17 @@ class MemoryStorage:
             u.username.lower(): u
             for u in self.accounts.values()
             if u.username.lower() in wanted and u.id not in self.missing
+        }
+
+    async def users_by_ids(
+        self, ids: Sequence[str], *, seen_since: datetime | None = None
+    ) -> dict[str, XUser]:
+        return {
+            i: self.accounts[i]
+            for i in ids
+            if i in self.accounts
+            and i not in self.missing
+            and (seen_since is None or self.seen_at[i] >= seen_since)
         }
 
     async def record_discoveries(
@@ -164,27 +179,78 @@ class ScriptedX:
     faults: list[Exception | None] = field(default_factory=list)
     calls: list[tuple[str, Any]] = field(default_factory=list)
     name: str = "x-api"
+    # Latest posts per account id (newest first); missing ids read as "not_found".
+    timelines: dict[str, list[Post]] = field(default_factory=dict)
+    # Faults consumed one per lookup / timeline / counts request, like `faults` for search.
+    lookup_faults: list[Exception | None] = field(default_factory=list)
+    timeline_faults: list[Exception | None] = field(default_factory=list)
+    count_faults: list[Exception | None] = field(default_factory=list)
+    # Operators answered with a 400 (XOperatorRejected), as X did before May 2026.
+    rejected_operators: set[str] = field(default_factory=set)
 
-    async def search_recent(
-        self, query: str, *, max_results: int = 100, next_token: str | None = None
-    ) -> SearchPage:
-        self.calls.append(("search", (query, max_results, next_token)))
-        if self.faults:
-            fault = self.faults.pop(0)
+    @staticmethod
+    def _fault(faults: list[Exception | None]) -> None:
+        if faults:
+            fault = faults.pop(0)
             if fault is not None:
                 raise fault
+
+    def _matching(self, query: str) -> list[Post]:
+        """Posts passing the query's `min_likes:` (the only operator this fake reads)."""
+        limit = 0
+        for token in query.split():
+            if token.startswith("min_likes:"):
+                limit = int(token.partition(":")[2])
+        return [p for p in self.posts if p.likes >= limit]
+
+    async def search_recent(
+        self,
+        query: str,
+        *,
+        max_results: int = 100,
+        next_token: str | None = None,
+        expand_authors: bool = True,
+        sort_order: str | None = None,
+    ) -> SearchPage:
+        self.calls.append(("search", (query, max_results, next_token)))
+        self._fault(self.faults)
+        for operator in self.rejected_operators:
+            if f"{operator}:" in query:
+                raise XOperatorRejected(f"Reference to invalid operator '{operator}'", operator)
+        posts = self._matching(query)
         start = int(next_token or 0)
-        chunk = self.posts[start : start + min(max_results, self.page_size_cap)]
+        chunk = posts[start : start + min(max_results, self.page_size_cap)]
         authors = {p.author_id for p in chunk}
         end = start + len(chunk)
+        users = tuple(u for u in self.users if u.id in authors) if expand_authors else ()
         return SearchPage(
             posts=tuple(chunk),
-            users=tuple(u for u in self.users if u.id in authors),
-            next_token=str(end) if end < len(self.posts) else None,
+            users=users,
+            next_token=str(end) if end < len(posts) else None,
         )
+
+    async def count_recent(self, query: str) -> PostCounts:
+        self.calls.append(("counts", query))
+        self._fault(self.count_faults)
+        return PostCounts(total=len(self._matching(query)))
+
+    async def user_timeline(
+        self,
+        user_id: str,
+        *,
+        max_results: int = 20,
+        exclude: Sequence[str] = ("retweets", "replies"),
+        pagination_token: str | None = None,
+    ) -> TimelinePage:
+        self.calls.append(("timeline", (user_id, max_results)))
+        self._fault(self.timeline_faults)
+        if user_id not in self.timelines:
+            return TimelinePage((), unavailable="not_found")
+        return TimelinePage(tuple(self.timelines[user_id][:max_results]))
 
     async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
         self.calls.append(("ids", tuple(ids)))
+        self._fault(self.lookup_faults)
         found = tuple(u for u in self.users if u.id in set(ids))
         return UsersPage(found, tuple(i for i in ids if i not in {u.id for u in found}))
 
@@ -207,6 +273,9 @@ class ScriptedX:
     @property
     def searches(self) -> int:
         return sum(1 for kind, _ in self.calls if kind == "search")
+
+    def count(self, kind: str) -> int:
+        return sum(1 for k, _ in self.calls if k == kind)
 
 
 def rate_limited() -> XRateLimited:

@@ -25,7 +25,17 @@ from bot.settings import Settings
 from bot.wiring import ScheduledWork, build_scheduled_work, build_scout
 from core.app import Scout
 from core.errors import XRateLimited
-from core.models import FollowersPage, Notice, Post, Scope, SearchPage, UsersPage, XUser
+from core.models import (
+    FollowersPage,
+    Notice,
+    Post,
+    PostCounts,
+    Scope,
+    SearchPage,
+    TimelinePage,
+    UsersPage,
+    XUser,
+)
 from core.outbox import notice_kind, summarize
 from core.ports import Clock, MessageSink, XSource
 from core.schedule_ports import OutboxItem, OutboxMessage, OutboxStatus
@@ -136,18 +146,43 @@ class FollowerX:
         del self.users[uid]
 
     async def search_recent(
-        self, query: str, *, max_results: int = 100, next_token: str | None = None
+        self,
+        query: str,
+        *,
+        max_results: int = 100,
+        next_token: str | None = None,
+        expand_authors: bool = True,
+        sort_order: str | None = None,
     ) -> SearchPage:
         self.searches += 1
         start = int(next_token or 0)
         chunk = self.posts[start : start + max_results]
         authors = {p.author_id for p in chunk}
         end = start + len(chunk)
+        users = tuple(u for u in self.users.values() if u.id in authors)
         return SearchPage(
             posts=tuple(chunk),
-            users=tuple(u for u in self.users.values() if u.id in authors),
+            users=users if expand_authors else (),
             next_token=str(end) if end < len(self.posts) else None,
         )
+
+    async def count_recent(self, query: str) -> PostCounts:
+        return PostCounts(total=len(self.posts))
+
+    async def user_timeline(
+        self,
+        user_id: str,
+        *,
+        max_results: int = 20,
+        exclude: Sequence[str] = ("retweets", "replies"),
+        pagination_token: str | None = None,
+    ) -> TimelinePage:
+        """The account's posts here, newest first (all of them are on the niche)."""
+        if user_id not in self.users:
+            return TimelinePage((), unavailable="not_found")
+        own = [p for p in self.posts if p.author_id == user_id]
+        own.sort(key=lambda p: p.created_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+        return TimelinePage(tuple(own[:max_results]))
 
     async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
         if len(ids) > 100:

@@ -1,20 +1,27 @@
-"""Discovery on in-memory fakes: aggregation, filters, ranking, cost, cache and budget."""
+"""Discovery on in-memory fakes: evidence first, lookups, verification, cost, cache, budget."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from core.costs import CostMeter, Prices
-from core.discovery import Discovery, DiscoverySettings, follower_range
-from core.errors import BudgetExhausted, XRateLimited
-from core.models import Post, SearchRequest, Tier, XUser
+from core.discovery import Discovery, DiscoverySettings, SeedUnusable, follower_range
+from core.errors import (
+    BudgetExhausted,
+    UnknownHandle,
+    XPaymentRequired,
+    XRateLimited,
+)
+from core.models import Mention, Post, SearchRequest, Tier, XUser
 from core.tiers import DEFAULT_TIERS
 from tests.fakes.memory import FixedClock, MemoryStorage, ScriptedX, rate_limited, unavailable
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+_ids = iter(range(10_000, 99_999))
 
 
 def user(uid: str, followers: int, **kw: object) -> XUser:
@@ -30,8 +37,28 @@ def user(uid: str, followers: int, **kw: object) -> XUser:
     return XUser(id=uid, followers=followers, **defaults)  # type: ignore[arg-type]
 
 
-def post(pid: str, author: str, likes: int = 200, text: str = "Leg day #fitness") -> Post:
-    return Post(pid, author, text, NOW - timedelta(hours=5), "en", likes, 20, 10, 2)
+def post(
+    author: str,
+    likes: int = 200,
+    text: str = "Leg day #fitness",
+    *,
+    impressions: int | None = None,
+    mentions: tuple[Mention, ...] = (),
+    pid: str | None = None,
+) -> Post:
+    return Post(
+        pid or str(next(_ids)),
+        author,
+        text,
+        NOW - timedelta(hours=5),
+        "en",
+        likes,
+        20,
+        10,
+        2,
+        impressions=likes * 40 if impressions is None else impressions,
+        mentions=mentions,
+    )
 
 
 def world() -> tuple[list[Post], list[XUser]]:
@@ -52,15 +79,26 @@ def world() -> tuple[list[Post], list[XUser]]:
         user("5", 200_000),  # mid
     ]
     posts = [
-        post("p1", "1", 400),
-        post("p2", "1", 500),
-        post("p3", "2", 150),
-        post("p4", "3", 1),
-        post("p5", "4", 90),
-        post("p6", "5", 3_000),
-        post("p7", "2", 100, "Morning workout done"),
+        post("1", 400, pid="p1"),
+        post("1", 500, pid="p2"),
+        post("2", 150, pid="p3"),
+        post("3", 1, impressions=2_000, pid="p4"),
+        post("4", 90, pid="p5"),
+        post("5", 3_000, pid="p6"),
+        post("2", 100, "Morning workout done", pid="p7"),
     ]
     return posts, users
+
+
+def timelines_for(users: list[XUser], on_niche: int = 16, total: int = 20) -> dict[str, list[Post]]:
+    """Each account's latest posts: `on_niche` of `total` on fitness."""
+    out: dict[str, list[Post]] = {}
+    for u in users:
+        out[u.id] = [
+            post(u.id, 300, "Squats and #fitness" if i < on_niche else "Lovely sunset today")
+            for i in range(total)
+        ]
+    return out
 
 
 def make(
@@ -68,18 +106,25 @@ def make(
     users: list[XUser] | None = None,
     *,
     budget: float | None = 100.0,
-    page_size: int = 100,
-    max_pages: int = 3,
     cap: int = 100,
+    timelines: dict[str, list[Post]] | None = None,
+    **settings: Any,
 ) -> tuple[Discovery, ScriptedX, MemoryStorage, FixedClock]:
     if posts is None or users is None:
         posts, users = world()
-    x = ScriptedX(posts, users, page_size_cap=cap)
+    x = ScriptedX(
+        posts,
+        users,
+        page_size_cap=cap,
+        timelines=timelines_for(users) if timelines is None else timelines,
+    )
     store = MemoryStorage()
     clock = FixedClock(NOW)
     meter = CostMeter(store, clock, Prices(), budget)
-    settings = DiscoverySettings(max_pages=max_pages, page_size=page_size)
-    return Discovery(x, store, store, meter, clock, settings), x, store, clock
+    return Discovery(x, store, store, meter, clock, DiscoverySettings(**settings)), x, store, clock
+
+
+# --- what a search finds ------------------------------------------------------------------
 
 
 async def test_finds_micro_tier_only_and_ranks_bought_audience_last() -> None:
@@ -94,45 +139,169 @@ async def test_finds_micro_tier_only_and_ranks_bought_audience_last() -> None:
     assert all(c.tier is Tier.MICRO for c in result.results)
 
 
-async def test_engagement_is_mean_over_sampled_posts() -> None:
-    discovery, _, _, _ = make()
-    result = await discovery.search(SearchRequest("fitness"))
-    top = next(c for c in result.results if c.user.id == "1")
-    expected = ((400 + 32) / 20_000 + (500 + 32) / 20_000) / 2
-    assert top.engagement_rate == pytest.approx(expected)
-    assert top.sampled_posts == 2
+async def test_posts_are_read_without_authors_and_only_plausible_authors_looked_up() -> None:
+    posts, users = world()
+    # A spam account: no likes, a handful of impressions. Its posts say it has no audience.
+    users.append(user("9", 40, username="spam00912345"))
+    posts += [post("9", 0, "#fitness #fitness buy now", impressions=3) for _ in range(3)]
+    discovery, x, _, _ = make(posts, users)
+    await discovery.search(SearchRequest("fitness"))
+    looked_up = {i for kind, ids in x.calls if kind == "ids" for i in ids}
+    assert "9" not in looked_up  # never paid for
+    assert {"1", "2", "3"} <= looked_up
 
 
-async def test_cost_counts_requests_posts_users_and_dollars() -> None:
+async def test_verified_candidates_show_their_timeline_share_and_engagement() -> None:
     discovery, x, _, _ = make()
     result = await discovery.search(SearchRequest("fitness"))
-    assert x.searches == 1
-    assert result.cost.requests == 1
-    assert result.cost.posts_read == 7
-    assert result.cost.users_read == 5
-    assert result.cost.usd == pytest.approx(7 * 0.005 + 5 * 0.010)
-    assert result.source == "x-api"
+    top = next(c for c in result.results if c.user.id == "1")
+    assert top.verified_on == 20
+    assert top.verified_on_niche == 16
+    texts = [r.text for r in top.reasons]
+    assert "16 of 20 latest posts on fitness" in texts
+    assert any(t.startswith("engagement ") and "over 20 posts" in t for t in texts)
+    # engagement over the whole timeline: 20 posts of 300 + 32 interactions
+    assert top.engagement_rate == pytest.approx((300 + 32) / 20_000)
+    assert x.count("timeline") == 3  # the three micro accounts
+
+
+async def test_off_topic_account_with_one_lucky_post_is_left_out_and_counted() -> None:
+    posts, users = world()
+    users.append(user("8", 22_000, description="Chef. Recipes and food photography."))
+    posts.append(post("8", 600, "Cooking after my workout", pid="p8"))
+    lines = timelines_for(users)
+    lines["8"] = [post("8", 500, "Pasta night, recipe below")] * 19 + [
+        post("8", 600, "Cooking after my workout")
+    ]
+    discovery, _, _, _ = make(posts, users, timelines=lines)
+    result = await discovery.search(SearchRequest("fitness"))
+    assert "8" not in {c.user.id for c in result.results}
+    assert result.left_out
+    assert result.left_out[0].count == 1
+    assert "relevance below 0.35" in result.left_out[0].reason
+
+
+async def test_verify_top_bounds_timeline_reads() -> None:
+    discovery, x, _, _ = make(verify_top=1)
+    result = await discovery.search(SearchRequest("fitness"))
+    assert x.count("timeline") == 1
+    assert sum(1 for c in result.results if c.verified_on) == 1
+
+
+async def test_accounts_x_cannot_show_are_dropped_after_verification() -> None:
+    posts, users = world()
+    lines = timelines_for(users)
+    del lines["2"]  # X answers "not found" for its timeline
+    discovery, _, _, _ = make(posts, users, timelines=lines)
+    result = await discovery.search(SearchRequest("fitness"))
+    assert "2" not in {c.user.id for c in result.results}
+
+
+async def test_one_post_of_engagement_is_flagged_as_a_small_sample_and_weighs_less() -> None:
+    users = [user("1", 20_000), user("2", 20_000)]
+    posts = [post("1", 400), post("2", 400), post("2", 400), post("2", 400)]
+    discovery, _, _, _ = make(posts, users, verify_top=0)
+    result = await discovery.search(SearchRequest("fitness"))
+    by_id = {c.user.id: c for c in result.results}
+    assert by_id["1"].small_sample and not by_id["2"].small_sample
+    assert any("small sample" in r.text for r in by_id["1"].reasons)
+    assert by_id["1"].score < by_id["2"].score
+
+
+async def test_accounts_the_niche_mentions_are_candidates_with_authority() -> None:
+    posts, users = world()
+    creator = user("7", 18_000, username="quiet_coach")
+    users.append(creator)
+    tag = (Mention("7", "quiet_coach"),)
+    posts += [post("4", 90, "Thanks @quiet_coach #fitness", mentions=tag)]
+    posts += [post("5", 900, "Training with @quiet_coach #fitness", mentions=tag)]
+    discovery, _, _, _ = make(posts, users)
+    result = await discovery.search(SearchRequest("fitness"))
+    found = next(c for c in result.results if c.user.id == "7")
+    assert found.mentioned_by == 2
+    assert "2 niche accounts mention @quiet_coach" in [r.text for r in found.reasons]
+
+
+async def test_min_likes_is_asked_only_when_the_niche_outgrows_the_pages() -> None:
+    posts, users = world()
+    small, x, _, _ = make(posts, users, page_size=10, max_pages=1)
+    await small.search(SearchRequest("fitness"))
+    assert all("min_likes" not in args[0] for kind, args in x.calls if kind == "search")
+
+    crowd = [post("4", 0, "#fitness") for _ in range(30)]
+    big, x, _, _ = make(posts + crowd, users, page_size=10, max_pages=2)
+    result = await big.search(SearchRequest("fitness"))
+    queries = [args[0] for kind, args in x.calls if kind == "search"]
+    assert queries and all(q.endswith("min_likes:20") for q in queries)
+    assert result.niche_size == 37
+
+
+async def test_a_400_for_min_likes_falls_back_and_is_remembered_for_the_day() -> None:
+    posts, users = world()
+    crowd = [post("4", 0, "#fitness") for _ in range(30)]
+    discovery, x, _, _ = make(posts + crowd, users, page_size=10, max_pages=2)
+    x.rejected_operators = {"min_likes"}
+    result = await discovery.search(SearchRequest("fitness"))
+    assert result.results
+    first = [args[0] for kind, args in x.calls if kind == "search"]
+    assert "min_likes:20" in first[0] and "min_likes" not in first[1]
+    x.calls.clear()
+    await discovery.search(SearchRequest("fitness", tier=Tier.NANO))
+    assert all("min_likes" not in args[0] for kind, args in x.calls if kind == "search")
+
+
+# --- cost and the per-day cache ------------------------------------------------------------
+
+
+async def test_cost_is_split_by_posts_users_timelines_and_counts() -> None:
+    discovery, x, _, _ = make()
+    result = await discovery.search(SearchRequest("fitness"))
+    c = result.cost
+    assert c.posts_read == 7
+    looked_up = sum(len(ids) for kind, ids in x.calls if kind == "ids")
+    assert c.users_read == looked_up
+    assert c.timeline_posts == 3 * 20
+    assert c.count_requests == 1
+    assert c.usd_posts == pytest.approx(7 * 0.005)
+    assert c.usd_users == pytest.approx(looked_up * 0.010)
+    assert c.usd_timelines == pytest.approx(60 * 0.005)
+    assert c.usd_counts == pytest.approx(0.005)
+    assert c.usd == pytest.approx(c.usd_posts + c.usd_users + c.usd_timelines + c.usd_counts)
+    assert c.requests == len(x.calls)
 
 
 async def test_second_identical_search_same_day_reads_nothing_from_x() -> None:
     discovery, x, _, _ = make()
     first = await discovery.search(SearchRequest("fitness"))
+    calls = len(x.calls)
     second = await discovery.search(SearchRequest("fitness"))
-    assert x.searches == 1
+    assert len(x.calls) == calls
     assert second.cost.requests == 0
     assert second.cost.usd == 0
     assert second.from_cache
     assert [c.user.id for c in second.results] == [c.user.id for c in first.results]
+    assert [c.score for c in second.results] == [c.score for c in first.results]
 
 
-async def test_next_utc_day_reads_again_but_resources_are_charged_per_day() -> None:
+async def test_accounts_stored_recently_are_not_looked_up_again() -> None:
+    posts, users = world()
+    discovery, x, store, clock = make(posts, users)
+    await store.save_users(users[:2], NOW - timedelta(hours=2))
+    await store.save_users(users[2:3], NOW - timedelta(hours=30))
+    await discovery.search(SearchRequest("fitness"))
+    looked_up = {i for kind, ids in x.calls if kind == "ids" for i in ids}
+    assert "1" not in looked_up and "2" not in looked_up
+    assert "3" in looked_up  # older than X_USER_MAX_AGE_HOURS (24)
+
+
+async def test_next_utc_day_reads_again() -> None:
     discovery, x, store, clock = make()
     await discovery.search(SearchRequest("fitness"))
     clock.advance(days=1)
     again = await discovery.search(SearchRequest("fitness"))
     assert x.searches == 2
-    assert again.cost.usd == pytest.approx(7 * 0.005 + 5 * 0.010)
-    assert sum(row["requests"] for row in store.usage.values()) == 2
+    assert again.cost.usd_posts == pytest.approx(7 * 0.005)
+    assert again.cost.users_read == 0  # stored within the last 24 hours
 
 
 async def test_different_filters_reuse_the_same_cached_pages() -> None:
@@ -176,7 +345,6 @@ async def test_paging_reads_until_no_next_token() -> None:
     result = await discovery.search(SearchRequest("fitness"))
     assert x.searches == 3  # 7 posts, 3 per page
     assert result.pages_read == 3
-    assert result.cost.requests == 3
 
 
 async def test_max_pages_bounds_the_reads() -> None:
@@ -185,15 +353,17 @@ async def test_max_pages_bounds_the_reads() -> None:
     assert x.searches == 2
 
 
-async def test_budget_never_exceeded_and_search_stops_early() -> None:
-    # A page of 10 may cost 10*0.005 + 10*0.010 = 0.15. Pages here hold 3 posts: page 1
-    # costs 0.035, page 2 0.045; a third could push 0.08 + 0.15 past 0.20, so none is read.
-    discovery, x, store, _ = make(page_size=10, cap=3, max_pages=5, budget=0.20)
+# --- budget and faults -------------------------------------------------------------------
+
+
+async def test_budget_never_exceeded_and_search_says_what_it_skipped() -> None:
+    # Worst cases: a page of 10 posts $0.05, a lookup of 3 users $0.03, a timeline $0.10.
+    discovery, x, store, _ = make(page_size=10, cap=10, max_pages=1, budget=0.20)
     result = await discovery.search(SearchRequest("fitness"))
-    assert x.searches == 2
-    assert result.stopped_early
-    assert "budget" in result.stopped_early
-    assert await store.spent_usd(NOW.date().replace(day=1), NOW.date()) <= 0.20
+    spent = await store.spent_usd(NOW.date().replace(day=1), NOW.date())
+    assert spent <= 0.20
+    assert result.stopped_early and "budget" in result.stopped_early
+    assert x.count("timeline") < 3
 
 
 async def test_budget_spent_before_first_page_is_an_error() -> None:
@@ -204,12 +374,11 @@ async def test_budget_spent_before_first_page_is_an_error() -> None:
 
 
 async def test_rate_limit_after_some_pages_keeps_what_was_read() -> None:
-    discovery, x, _, _ = make(page_size=10, cap=3, max_pages=5)
+    discovery, x, _, _ = make(page_size=10, cap=3, max_pages=5, min_lookups=100)
     x.faults = [None, rate_limited()]
     result = await discovery.search(SearchRequest("fitness"))
     assert result.pages_read == 1
-    assert result.stopped_early
-    assert "rate limit" in result.stopped_early
+    assert result.stopped_early and "rate limit" in result.stopped_early
 
 
 async def test_rate_limit_on_first_page_raises() -> None:
@@ -219,30 +388,49 @@ async def test_rate_limit_on_first_page_raises() -> None:
         await discovery.search(SearchRequest("fitness"))
 
 
-async def test_outage_on_first_page_raises_and_caches_nothing() -> None:
+async def test_outage_on_first_page_raises_and_caches_no_page() -> None:
     discovery, x, store, _ = make()
     x.faults = [unavailable()]
     with pytest.raises(Exception, match="503"):
         await discovery.search(SearchRequest("fitness"))
-    assert not store.cache
+    assert not [k for k, _ in store.cache if k.startswith("posts|")]
     await discovery.search(SearchRequest("fitness"))
     assert x.searches == 2
 
 
-async def test_saves_accounts_and_first_discoveries_once() -> None:
+async def test_402_on_the_first_page_raises_without_another_request() -> None:
+    discovery, x, _, _ = make()
+    x.faults = [XPaymentRequired("credits used up (402)")]
+    with pytest.raises(XPaymentRequired):
+        await discovery.search(SearchRequest("fitness"))
+    assert x.count("ids") == 0 and x.count("timeline") == 0
+
+
+async def test_402_mid_search_ends_it_at_once_with_what_was_found() -> None:
+    discovery, x, _, _ = make(page_size=10, cap=3, max_pages=5, min_lookups=100)
+    x.faults = [None, XPaymentRequired("X says the credits are used up (402)")]
+    result = await discovery.search(SearchRequest("fitness"))
+    assert result.stopped_early and "402" in result.stopped_early
+    assert x.searches == 2
+    assert x.count("ids") == 0 and x.count("timeline") == 0  # nothing after X said no
+
+
+async def test_402_on_lookups_stops_before_timelines() -> None:
+    discovery, x, _, _ = make()
+    x.lookup_faults = [XPaymentRequired("credits used up (402)")]
+    result = await discovery.search(SearchRequest("fitness"))
+    assert result.stopped_early and "402" in result.stopped_early
+    assert x.count("timeline") == 0
+    assert result.results == ()
+
+
+async def test_saves_accounts_and_first_discoveries() -> None:
     discovery, _, store, _ = make()
     await discovery.search(SearchRequest("fitness"))
-    assert set(store.accounts) == {"1", "2", "3", "4", "5"}
-    assert {uid for (niche, uid) in store.discoveries if niche == "fitness"} == {
-        "1",
-        "2",
-        "3",
-        "4",
-        "5",
-    }
-    snapshots = len(store.snapshots)
-    await discovery.search(SearchRequest("fitness"))  # cached: no duplicate snapshots
-    assert len(store.snapshots) == snapshots
+    # @user5's posts put its audience far above micro: never looked up, never paid for.
+    assert set(store.accounts) == {"1", "2", "3", "4"}
+    found = {uid for (niche, uid) in store.discoveries if niche == "fitness"}
+    assert found == {"1", "2", "3", "4"}
 
 
 async def test_protected_accounts_are_skipped() -> None:
@@ -253,25 +441,84 @@ async def test_protected_accounts_are_skipped() -> None:
     assert "1" not in {c.user.id for c in result.results}
 
 
-async def test_authors_missing_from_expansion_are_not_candidates() -> None:
-    posts, users = world()
-    discovery, _, _, _ = make(posts, [u for u in users if u.id != "2"])
-    result = await discovery.search(SearchRequest("fitness"))
-    assert "2" not in {c.user.id for c in result.results}
-
-
-async def test_pages_are_cached_only_after_their_discoveries_are_recorded() -> None:
-    # Another instance that finds a cached page must also find the accounts it discovered
-    # (a digest built from the cache reads both), so the cache is written last.
+async def test_results_are_stored_only_after_their_discoveries_are_recorded() -> None:
+    # A digest on another instance that reads a day's results must also find the
+    # accounts they discovered, so results are written after discoveries.
     class OrderCheckingStorage(MemoryStorage):
         async def put_cached(self, key: str, day: date, payload: dict[str, Any]) -> None:
-            assert self.discoveries, "page cached before its discoveries were recorded"
+            if key.startswith("found|"):
+                assert self.discoveries, "results stored before their discoveries"
             await super().put_cached(key, day, payload)
 
     posts, users = world()
-    x = ScriptedX(posts, users)
+    x = ScriptedX(posts, users, timelines=timelines_for(users))
     store = OrderCheckingStorage()
     clock = FixedClock(NOW)
     meter = CostMeter(store, clock, Prices(), None)
     await Discovery(x, store, store, meter, clock).search(SearchRequest("fitness"))
-    assert store.cache
+    assert any(k.startswith("found|") for k, _ in store.cache)
+
+
+async def test_ranked_since_merges_the_days() -> None:
+    posts, users = world()
+    discovery, x, _, clock = make(posts, users)
+    await discovery.search(SearchRequest("fitness"))
+    clock.advance(days=1)
+    x.posts = [p for p in posts if p.author_id != "1"]  # @user1 posted nothing new
+    merged, _ = await discovery.ranked_since(SearchRequest("fitness"), NOW.date())
+    assert {"1", "2"} <= {c.user.id for c in merged}
+
+
+# --- lookalikes --------------------------------------------------------------------------
+
+
+def seed_world() -> tuple[list[Post], list[XUser], dict[str, list[Post]]]:
+    posts, users = world()
+    seed = user("42", 25_000, username="seedcoach")
+    pal = user("43", 15_000, username="pal_coach")
+    users += [seed, pal]
+    lines = timelines_for(users)
+    lines["42"] = [
+        post(
+            "42",
+            300,
+            "Kettlebell flow #kettlebell #fitness with @pal_coach",
+            mentions=(Mention("43", "pal_coach"),),
+        ),
+        post("42", 300, "Kettlebell swings today #kettlebell #fitness"),
+        post("42", 300, "Coffee first"),
+    ]
+    return posts, users, lines
+
+
+async def test_lookalike_learns_terms_excludes_the_seed_and_includes_who_it_engages() -> None:
+    posts, users, lines = seed_world()
+    discovery, x, _, _ = make(posts, users, timelines=lines)
+    result = await discovery.search(SearchRequest("", like="seedcoach"))
+    assert result.seed is not None and result.seed.username == "seedcoach"
+    assert "#kettlebell" in result.seed_terms and "#fitness" in result.seed_terms
+    ids = {c.user.id for c in result.results}
+    assert "42" not in ids
+    assert "43" in ids  # the seed engages with it
+    queries = [args[0] for kind, args in x.calls if kind == "search"]
+    assert queries and "#kettlebell" in queries[0]
+
+
+async def test_lookalike_of_unknown_handle_says_so() -> None:
+    discovery, _, _, _ = make()
+    with pytest.raises(UnknownHandle, match="@nobody_here"):
+        await discovery.search(SearchRequest("", like="nobody_here"))
+
+
+async def test_lookalike_of_protected_or_silent_seed_says_why() -> None:
+    posts, users, lines = seed_world()
+    users = [replace(u, protected=True) if u.id == "42" else u for u in users]
+    discovery, _, _, _ = make(posts, users, timelines=lines)
+    with pytest.raises(SeedUnusable, match="protected"):
+        await discovery.search(SearchRequest("", like="seedcoach"))
+
+    posts, users, lines = seed_world()
+    lines["42"] = []
+    discovery, _, _, _ = make(posts, users, timelines=lines)
+    with pytest.raises(SeedUnusable, match="no recent posts"):
+        await discovery.search(SearchRequest("", like="seedcoach"))

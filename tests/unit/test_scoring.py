@@ -104,6 +104,24 @@ def test_relevance(on_niche: int, sampled: int, bio: bool, expected: float) -> N
     assert relevance(on_niche, sampled, bio) == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("on_niche", "bio", "mentioned_by", "expected"),
+    [
+        (5, False, 0, 0.36),  # search shows only matches: the share is assumed, not 5 of 5
+        (1, False, 0, 0.12),  # one lucky post stays far below the minimum relevance
+        (1, True, 0, 0.52),
+        (0, False, 3, 0.2),  # talked about by the niche, nothing posted: authority only
+        (3, True, 1, 0.83),
+        (3, True, 9, 0.96),  # authority is capped at 0.2
+    ],
+)
+def test_relevance_when_only_search_matches_are_known(
+    on_niche: int, bio: bool, mentioned_by: int, expected: float
+) -> None:
+    got = relevance(on_niche, on_niche, bio, share_known=False, mentioned_by=mentioned_by)
+    assert got == pytest.approx(expected)
+
+
 @given(st.integers(-5, 500), st.integers(-5, 500), st.booleans())
 def test_relevance_is_bounded(on_niche: int, sampled: int, bio: bool) -> None:
     assert 0.0 <= relevance(on_niche, sampled, bio) <= 1.0
@@ -350,20 +368,46 @@ def score(user: XUser, posts: list[Post], **kw: object) -> Candidate:
 
 def test_genuine_candidate_reasons_and_numbers() -> None:
     posts = make_posts([400, 500, 480, 460])  # 2.3 % of 20K
-    c = score(make_user(), posts)
+    c = score(make_user(), posts, verified=True)
     assert c.tier is Tier.MICRO
     assert c.engagement_rate == pytest.approx(0.023)
     assert c.relevance == pytest.approx(1.0)
     assert c.suspicion == 0.0
     assert c.sampled_posts == 4
+    assert (c.verified_on, c.verified_on_niche, c.small_sample) == (4, 4, False)
     assert texts(c.reasons) == [
-        "engagement 2.3% (micro norm 1.0%)",
-        "4 posts on fitness in the last 7 days",
+        "engagement 2.3% over 4 posts (micro norm 1.0%)",
+        "4 of 4 latest posts on fitness",
         "bio mentions fitness",
     ]
     assert kinds(c.reasons) == [ReasonKind.STRENGTH] * 3
     # E = 0.023 / (0.023 + 0.01), R = 1, S = 0.
     assert c.score == pytest.approx(100 * (0.45 * 0.023 / 0.033 + 0.35 + 0.20), abs=0.01)
+    assert len(c.sample_posts) == 3
+    assert c.sample_posts[0].likes == 500  # the best niche posts, best first
+
+
+def test_unverified_candidate_says_what_search_saw() -> None:
+    c = score(make_user(), make_posts([400, 500, 480, 460]))
+    assert c.verified_on == 0
+    assert c.relevance == pytest.approx(relevance(4, 4, True, share_known=False))
+    assert "4 posts on fitness in the last 7 days" in texts(c.reasons)
+
+
+def test_mentions_are_a_reason() -> None:
+    c = score(make_user(username="jane_lifts"), make_posts([400]), mentioned_by=3)
+    assert "3 niche accounts mention @jane_lifts" in texts(c.reasons)
+    assert c.mentioned_by == 3
+
+
+@pytest.mark.parametrize(("n", "factor"), [(1, 0.5), (2, 0.75), (3, 1.0), (20, 1.0)])
+def test_small_samples_weigh_less(n: int, factor: float) -> None:
+    user = make_user()
+    c = score(user, make_posts([400] * n), verified=True)
+    engaged = ScoringWeights(engagement=1, relevance=0, authenticity=0)
+    alone = score(user, make_posts([400] * n), verified=True, weights=engaged)
+    assert alone.score == pytest.approx(100 * factor * 0.02 / 0.03, abs=0.01)
+    assert c.small_sample is (n < 3)
 
 
 def test_score_formula() -> None:
@@ -371,7 +415,7 @@ def test_score_formula() -> None:
     user = make_user(description="", default_avatar=False)
     c = score(user, posts)
     e = (100 / 20_000) / (100 / 20_000 + 0.01)
-    r = relevance(1, 4, False)
+    r = relevance(1, 4, False, share_known=False)
     s = SUSPICION_WEIGHTS["empty_bio"]
     expected = 100 * (0.45 * e + 0.35 * r + 0.20 * (1 - s)) * (1 - 0.6 * s)
     assert c.score == pytest.approx(expected, abs=0.01)
@@ -420,7 +464,7 @@ def test_strengths_come_before_suspicion() -> None:
 def test_below_nano_account_gets_no_tier() -> None:
     c = score(make_user(followers=500, following=100), make_posts([20]))
     assert c.tier is None
-    assert "engagement 4.0% (nano norm 2.0%)" in texts(c.reasons)
+    assert "engagement 4.0% over 1 post (small sample; nano norm 2.0%)" in texts(c.reasons)
 
 
 def test_bought_looking_account_ranks_below_genuine_one() -> None:
@@ -459,12 +503,12 @@ def test_weights_change_the_ranking() -> None:
 
 def test_percentages_share_precision() -> None:
     c = score(make_user(followers=60_000), make_posts([480]))  # 0.8 % vs mid 0.6 %
-    assert "engagement 0.80% (mid norm 0.60%)" in texts(c.reasons)
+    assert "engagement 0.80% over 1 post (small sample; mid norm 0.60%)" in texts(c.reasons)
 
 
 def test_custom_norms_are_used() -> None:
     c = score(make_user(), make_posts([400]), norms=EngagementNorms(micro=0.05))
-    assert "engagement 2.0% (micro norm 5.0%)" in texts(c.reasons)
+    assert "engagement 2.0% over 1 post (small sample; micro norm 5.0%)" in texts(c.reasons)
 
 
 @given(
