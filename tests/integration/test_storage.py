@@ -381,6 +381,20 @@ async def test_accounts_x_lost_are_not_known_until_seen_again(storage: SqlStorag
     assert await scalar(db, "SELECT status FROM accounts WHERE user_id = '1'") == "active"
 
 
+async def test_users_by_ids_skips_old_sightings_and_lost_accounts(storage: SqlStorage) -> None:
+    await storage.save_users([user("1", "anna"), user("2", "bob")], T0)
+    await storage.save_users([user("3", "cleo")], T0 + timedelta(hours=30))
+    async with storage.database.engine.begin() as conn:
+        await conn.execute(text("UPDATE accounts SET status = 'missing' WHERE user_id = '2'"))
+    everyone = await storage.users_by_ids(["1", "2", "3", "4", ""])
+    assert set(everyone) == {"1", "3"}  # lost (2) and unknown (4) are not served
+    recent = await storage.users_by_ids(["1", "3"], seen_since=T0 + timedelta(hours=24))
+    assert set(recent) == {"3"}
+    assert recent["3"].username == "cleo"
+    many = [str(i) for i in range(5_000)]
+    assert set(await storage.users_by_ids(many)) == {"1", "3"}  # chunked IN lists
+
+
 async def test_record_discoveries_returns_first_time_ids(storage: SqlStorage) -> None:
     db = storage.database
     assert await storage.record_discoveries("Home Fitness", ["1", "2"], T0) == {"1", "2"}
