@@ -188,7 +188,7 @@ def seed_terms(posts: Sequence[Post], *, handle: str = "") -> tuple[str, ...]:
         words.update(w for w in post_words if w != own)
     need = 1 if len(posts) == 1 else MIN_POSTS_WITH_TERM
     top_tags = [t for t, n in _ranked(tags) if n >= need][:MAX_HASHTAGS]
-    top_words = [w for w, n in _ranked(words) if n >= need and w not in top_tags][:MAX_WORDS]
+    top_words = [w for w, n in _ranked(words) if n >= need][:MAX_WORDS]
     return (*(f"#{t}" for t in top_tags), *top_words)
 
 
