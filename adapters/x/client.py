@@ -12,6 +12,11 @@ Why it looks the way it does:
   silent 15-minute stall.
 - tweepy logs request headers, bearer token included, at DEBUG; a filter on its
   loggers redacts them.
+- Every post and user X returns is billed, so search asks for the `author_id`
+  expansion only when the caller wants authors, and a 402 (credits or spending cap
+  used up) stops at once with `XPaymentRequired`: retrying would not pay the bill.
+- X re-enabled `min_likes:` and friends in 2026 and may still refuse them; a 400
+  naming one becomes `XOperatorRejected` so discovery can search again without it.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import random
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiohttp
 import tweepy
@@ -34,13 +39,23 @@ from yarl import URL
 from adapters.x.parse import (
     TWEET_FIELDS,
     USER_FIELDS,
+    parse_counts,
     parse_followers_page,
     parse_rate_limit,
     parse_search_page,
+    parse_timeline_page,
     parse_users_page,
 )
-from core.errors import XApiError, XAuthError, XBadQuery, XRateLimited, XUnavailable
-from core.models import FollowersPage, RateLimit, SearchPage, UsersPage
+from core.errors import (
+    XApiError,
+    XAuthError,
+    XBadQuery,
+    XOperatorRejected,
+    XPaymentRequired,
+    XRateLimited,
+    XUnavailable,
+)
+from core.models import FollowersPage, PostCounts, RateLimit, SearchPage, TimelinePage, UsersPage
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +69,17 @@ _MAX_RATE_LIMIT_WAITS = 3
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _BEARER_RE = re.compile(r"(Bearer\s+)[^\s'\",}\]]+", re.IGNORECASE)
 _TWEEPY_LOGGERS = ("tweepy", "tweepy.client", "tweepy.asynchronous", "tweepy.asynchronous.client")
+_SORT_ORDERS = frozenset({"recency", "relevancy"})
+# engagement operators X may refuse (older products, or before its 2026 search index)
+_ENGAGEMENT_OPERATORS = ("min_likes", "min_reposts", "min_retweets", "min_replies", "min_faves")
+_OPERATOR_RE = re.compile(r"\b(" + "|".join(_ENGAGEMENT_OPERATORS) + r")\b", re.IGNORECASE)
+# endpoints whose 400 means "X rejected the query we built"
+_QUERY_ENDPOINTS = frozenset({"search", "counts"})
+_PAYMENT_REQUIRED = (
+    "X refused the request (402): the X app's credits are used up or its spending cap "
+    "is reached. Add credits or raise the spending cap in the X developer console, "
+    "then try again."
+)
 
 
 def _utcnow() -> datetime:
@@ -161,6 +187,27 @@ def _x_message(body: Mapping[str, Any]) -> str:
     return str(body.get("detail") or body.get("title") or "")
 
 
+def _x_texts(body: Mapping[str, Any]) -> list[str]:
+    """Every human-readable message in an error body, in X's order."""
+    texts: list[str] = []
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        for err in errors:
+            if isinstance(err, Mapping):
+                texts.extend(str(err[k]) for k in ("message", "detail") if err.get(k))
+    texts.extend(str(body[k]) for k in ("detail", "title") if body.get(k))
+    return texts
+
+
+def _rejected_operator(body: Mapping[str, Any]) -> str | None:
+    """The engagement operator (`min_likes`, ...) X's 400 names, if any."""
+    for text in _x_texts(body):
+        found = _OPERATOR_RE.search(text)
+        if found:
+            return found.group(1).lower()
+    return None
+
+
 def _in(seconds: float) -> str:
     if seconds >= 90:
         return f"{math.ceil(seconds / 60)} min"
@@ -215,7 +262,8 @@ class TweepyXSource:
 
     @property
     def rate_limits(self) -> dict[str, RateLimit]:
-        """Last rate-limit state per endpoint: `search`, `users`, `users_by`, `followers`."""
+        """Last rate-limit state per endpoint: `search`, `counts`, `tweets` (timelines),
+        `users`, `users_by`, `followers`."""
         return dict(self._limits)
 
     def _ensure_session(self) -> None:
@@ -237,23 +285,75 @@ class TweepyXSource:
     # --- public API --------------------------------------------------------------
 
     async def search_recent(
-        self, query: str, *, max_results: int = 100, next_token: str | None = None
+        self,
+        query: str,
+        *,
+        max_results: int = 100,
+        next_token: str | None = None,
+        expand_authors: bool = True,
+        sort_order: str | None = None,
     ) -> SearchPage:
+        if sort_order is not None and sort_order not in _SORT_ORDERS:
+            raise ValueError(f"sort_order must be 'recency' or 'relevancy', got {sort_order!r}")
         size = max(10, min(100, max_results))
-        payload, rate = await self._request(
+        params: dict[str, Any] = {
+            "max_results": size,
+            "tweet_fields": TWEET_FIELDS,
+            "next_token": next_token,
+            "sort_order": sort_order,
+        }
+        if expand_authors:
+            # every user in includes.users is billed: ask only when the caller wants them
+            params["expansions"] = "author_id"
+            params["user_fields"] = USER_FIELDS
+        answer = await self._request(
             "search",
             "recent search",
-            lambda: self._client.search_recent_tweets(
-                query,
-                max_results=size,
-                expansions="author_id",
-                tweet_fields=TWEET_FIELDS,
-                user_fields=USER_FIELDS,
-                next_token=next_token,
-            ),
+            lambda: self._client.search_recent_tweets(query, **params),
         )
-        page = parse_search_page(payload, rate)
+        page = parse_search_page(answer.payload, answer.rate)
         log.debug("X search: %d posts, %d authors", len(page.posts), len(page.users))
+        return page
+
+    async def count_recent(self, query: str) -> PostCounts:
+        answer = await self._request(
+            "counts",
+            "post counts",
+            lambda: self._client.get_recent_tweets_count(query, granularity="day"),
+        )
+        return parse_counts(answer.payload, answer.rate)
+
+    async def user_timeline(
+        self,
+        user_id: str,
+        *,
+        max_results: int = 20,
+        exclude: Sequence[str] = ("retweets", "replies"),
+        pagination_token: str | None = None,
+    ) -> TimelinePage:
+        wanted = str(user_id).strip()
+        if not wanted.isdigit():
+            # X would answer 400 for the request; no account can have this id
+            return TimelinePage(posts=(), unavailable="not_found")
+        size = max(5, min(100, max_results))
+        excluded = ",".join(_dedupe([str(e).strip() for e in exclude], fold=True))
+        answer = await self._request(
+            "tweets",
+            "user timeline",
+            lambda: self._client.get_users_tweets(
+                wanted,
+                max_results=size,
+                exclude=excluded or None,
+                pagination_token=pagination_token,
+                tweet_fields=TWEET_FIELDS,
+            ),
+            not_found_ok=True,
+        )
+        if not answer.found:
+            return TimelinePage(posts=(), unavailable="not_found", rate_limit=answer.rate)
+        page = parse_timeline_page(answer.payload, answer.rate)
+        if page.unavailable:
+            log.debug("X timeline of %s unavailable: %s", wanted, page.unavailable)
         return page
 
     async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
@@ -264,13 +364,13 @@ class TweepyXSource:
         valid = [i for i in wanted if i.isdigit()]
         if not valid:
             return UsersPage(users=(), missing=tuple(wanted))
-        payload, rate = await self._request(
+        answer = await self._request(
             "users",
             "user lookup",
             lambda: self._client.get_users(ids=valid, user_fields=USER_FIELDS),
             not_found_ok=True,
         )
-        return parse_users_page(payload, wanted, "ids", rate)
+        return parse_users_page(answer.payload, wanted, "ids", answer.rate)
 
     async def users_by_usernames(self, usernames: Sequence[str]) -> UsersPage:
         wanted = _dedupe([u.strip().lstrip("@") for u in usernames], fold=True)
@@ -280,19 +380,19 @@ class TweepyXSource:
         valid = [u for u in wanted if _USERNAME_RE.match(u)]
         if not valid:
             return UsersPage(users=(), missing=tuple(wanted))
-        payload, rate = await self._request(
+        answer = await self._request(
             "users_by",
             "user lookup",
             lambda: self._client.get_users(usernames=valid, user_fields=USER_FIELDS),
             not_found_ok=True,
         )
-        return parse_users_page(payload, wanted, "usernames", rate)
+        return parse_users_page(answer.payload, wanted, "usernames", answer.rate)
 
     async def followers(
         self, user_id: str, *, max_results: int = 1000, pagination_token: str | None = None
     ) -> FollowersPage:
         size = max(1, min(1000, max_results))
-        payload, rate = await self._request(
+        answer = await self._request(
             "followers",
             "followers lookup",
             lambda: self._client.get_users_followers(
@@ -303,7 +403,7 @@ class TweepyXSource:
             ),
             not_found_ok=True,
         )
-        return parse_followers_page(payload, rate)
+        return parse_followers_page(answer.payload, answer.rate)
 
     # --- machinery ---------------------------------------------------------------
 
@@ -342,8 +442,8 @@ class TweepyXSource:
         call: Callable[[], Awaitable[Any]],
         *,
         not_found_ok: bool = False,
-    ) -> tuple[dict[str, Any], RateLimit | None]:
-        """Send one request with rate-limit handling and retries; return (JSON, rate limit)."""
+    ) -> _Answer:
+        """Send one request with rate-limit handling and retries."""
         attempt = 0
         limited = 0
         while True:
@@ -388,8 +488,8 @@ class TweepyXSource:
         label: str,
         call: Callable[[], Awaitable[Any]],
         not_found_ok: bool,
-    ) -> tuple[dict[str, Any], RateLimit | None]:
-        """One HTTP exchange, mapped to a payload, `_Retry`, `_RateLimitedNow` or a core error."""
+    ) -> _Answer:
+        """One HTTP exchange, mapped to an answer, `_Retry`, `_RateLimitedNow` or a core error."""
         try:
             resp = await call()
         except tweepy.HTTPException as exc:
@@ -414,7 +514,7 @@ class TweepyXSource:
             raise _Retry(f"{resp.status}, answer is not JSON") from None
         if not isinstance(payload, dict):
             raise _Retry(f"{resp.status}, unexpected JSON")
-        return payload, rate
+        return _Answer(payload, rate)
 
     def _fail(
         self,
@@ -424,8 +524,12 @@ class TweepyXSource:
         headers: Mapping[str, str] | None,
         body: Mapping[str, Any],
         not_found_ok: bool,
-    ) -> tuple[dict[str, Any], RateLimit | None]:
-        """Map an error status to `_Retry`, `_RateLimitedNow`, a core error, or an empty answer."""
+    ) -> _Answer:
+        """Map an error status to `_Retry`, `_RateLimitedNow`, a core error, or a not-found."""
+        if status == 402:
+            # credits or spending cap: no retry pays the bill; X's body may carry account
+            # details, so the message is ours alone
+            raise XPaymentRequired(_PAYMENT_REQUIRED)
         message = self._scrub(_x_message(body))
         if status == 429:
             rate = parse_rate_limit(headers) if headers else None
@@ -438,11 +542,26 @@ class TweepyXSource:
             detail = message or "the token's access level does not include this endpoint"
             raise XAuthError(f"X refused access to {label} (403): {detail}")
         if status == 404 and not_found_ok:
-            return {}, parse_rate_limit(headers) if headers else None
-        if status == 400 and endpoint == "search":
+            return _Answer({}, parse_rate_limit(headers) if headers else None, found=False)
+        if status == 400 and endpoint in _QUERY_ENDPOINTS:
+            operator = _rejected_operator(body)
+            if operator is not None:
+                raise XOperatorRejected(
+                    f"X rejected the search operator {operator} (400): "
+                    f"{message or 'operator not available'}",
+                    operator=operator,
+                )
             raise XBadQuery(f"X rejected the search query (400): {message or 'invalid request'}")
         detail = f": {message}" if message else ""
         raise XApiError(f"X refused the {label} request ({status}){detail}")
+
+
+class _Answer(NamedTuple):
+    """Internal: a successful exchange (`found=False`: a 404 the caller accepts)."""
+
+    payload: dict[str, Any]
+    rate: RateLimit | None
+    found: bool = True
 
 
 class _RateLimitedNow(Exception):

@@ -9,7 +9,15 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.x.client import TweepyXSource
-from core.errors import XApiError, XAuthError, XBadQuery, XRateLimited, XUnavailable
+from core.errors import (
+    XApiError,
+    XAuthError,
+    XBadQuery,
+    XOperatorRejected,
+    XPaymentRequired,
+    XRateLimited,
+    XUnavailable,
+)
 from tests.fakes.x_fixtures import X_TEST_TOKEN, RecordingSleep, x_dataset
 from tests.fakes.x_server import FakeXServer
 
@@ -160,6 +168,7 @@ async def test_malformed_query_is_a_bad_query(x_source: TweepyXSource) -> None:
     with pytest.raises(XBadQuery, match="Unmatched parenthesis") as err:
         await x_source.search_recent("(fitness OR yoga lang:en")
     assert "400" in str(err.value)
+    assert not isinstance(err.value, XOperatorRejected)
 
 
 async def test_wrong_token_is_an_auth_error_without_the_token(
@@ -188,11 +197,29 @@ async def test_other_client_errors_are_api_errors(
 ) -> None:
     fake_x.fail_next(
         "/2/users",
+        409,
+        body={"title": "Conflict", "detail": "The request conflicts with another one."},
+    )
+    with pytest.raises(XApiError, match=r"409.*conflicts") as err:
+        await x_source.users_by_ids(["1"])
+    assert type(err.value) is XApiError
+    assert len(fake_x.requests) == 1
+
+
+async def test_402_is_payment_required_not_a_generic_error(
+    fake_x: FakeXServer, x_source: TweepyXSource, x_sleep: RecordingSleep
+) -> None:
+    fake_x.fail_next(
+        "/2/users",
         402,
         body={"title": "Payment Required", "detail": "Your account has no credits."},
+        times=4,
     )
-    with pytest.raises(XApiError, match=r"402.*no credits"):
+    with pytest.raises(XPaymentRequired, match="402") as err:
         await x_source.users_by_ids(["1"])
+    assert "no credits" not in str(err.value)  # our words, not X's body
+    assert len(fake_x.requests) == 1
+    assert x_sleep.calls == []
 
 
 async def test_429_with_reset_soon_waits_then_succeeds(

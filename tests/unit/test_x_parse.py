@@ -10,14 +10,17 @@ import pytest
 from adapters.x.parse import (
     TWEET_FIELDS,
     USER_FIELDS,
+    parse_counts,
     parse_datetime,
     parse_followers_page,
     parse_post,
     parse_rate_limit,
     parse_search_page,
+    parse_timeline_page,
     parse_user,
     parse_users_page,
 )
+from core.models import Mention
 
 
 def _user(**over: object) -> dict[str, object]:
@@ -45,10 +48,27 @@ def _user(**over: object) -> dict[str, object]:
 
 
 def test_constants_name_the_fields_the_parsers_read() -> None:
-    assert USER_FIELDS == (
-        "created_at,description,location,url,public_metrics,profile_image_url,verified,protected"
-    )
-    assert TWEET_FIELDS == "created_at,lang,public_metrics,author_id"
+    assert USER_FIELDS.split(",") == [
+        "created_at",
+        "description",
+        "location",
+        "url",
+        "public_metrics",
+        "profile_image_url",
+        "verified",
+        "protected",
+        "most_recent_tweet_id",
+    ]
+    # entities, references and the sponsorship flag come free with each post
+    assert TWEET_FIELDS.split(",") == [
+        "created_at",
+        "lang",
+        "public_metrics",
+        "author_id",
+        "entities",
+        "referenced_tweets",
+        "paid_partnership",
+    ]
 
 
 def test_parse_user_full_old_names() -> None:
@@ -282,3 +302,231 @@ def test_rate_limit_without_limit_header_defaults_to_remaining() -> None:
 )
 def test_parse_datetime(text: str | None, expected: datetime | None) -> None:
     assert parse_datetime(text) == expected
+
+
+# --- evidence carried by each post ---------------------------------------------------
+
+
+def _post(**over: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": "900",
+        "author_id": "42",
+        "text": "Leg day with @coach_ana and @GymBro #Fitness #legday #fitness",
+        "created_at": "2026-05-10T08:00:00.000Z",
+        "lang": "en",
+        "public_metrics": {
+            "like_count": 120,
+            "retweet_count": 7,
+            "reply_count": 9,
+            "quote_count": 2,
+            "impression_count": 15_400,
+        },
+        "entities": {
+            "mentions": [
+                {"start": 14, "end": 23, "username": "coach_ana", "id": "1001"},
+                {"start": 28, "end": 35, "username": "GymBro", "id": "1002"},
+            ],
+            "hashtags": [
+                {"start": 36, "end": 44, "tag": "Fitness"},
+                {"start": 45, "end": 52, "tag": "legday"},
+                {"start": 53, "end": 61, "tag": "fitness"},
+            ],
+        },
+    }
+    base.update(over)
+    return base
+
+
+def test_post_mentions_keep_ids_and_hashtags_are_folded() -> None:
+    post = parse_post(_post())
+    assert post.mentions == (Mention("1001", "coach_ana"), Mention("1002", "GymBro"))
+    assert post.hashtags == ("fitness", "legday")
+    assert post.impressions == 15_400
+    assert (post.likes, post.reposts, post.replies, post.quotes) == (120, 7, 9, 2)
+    assert post.is_reply is False
+    assert post.is_quote is False
+    assert post.is_repost is False
+    assert post.paid_partnership is False
+
+
+def test_mentions_without_id_or_handle_are_skipped_and_repeats_kept_once() -> None:
+    entities = {
+        "mentions": [
+            {"username": "no_id"},
+            {"id": "7"},
+            {"username": "ana", "id": 1001},
+            {"username": "Ana", "id": "1001"},
+            "junk",
+        ],
+        "hashtags": [{"tag": ""}, {"tag": "#Yoga"}, {"no": "tag"}],
+    }
+    post = parse_post(_post(entities=entities))
+    assert post.mentions == (Mention("1001", "ana"),)
+    assert post.hashtags == ("yoga",)
+
+
+@pytest.mark.parametrize("entities", [None, {}, "junk", {"mentions": None, "hashtags": "x"}])
+def test_missing_or_junk_entities_mean_none(entities: object) -> None:
+    obj = _post(entities=entities)
+    if entities is None:
+        del obj["entities"]
+    post = parse_post(obj)
+    assert post.mentions == ()
+    assert post.hashtags == ()
+
+
+@pytest.mark.parametrize(
+    ("refs", "flags"),
+    [
+        (None, (False, False, False)),
+        ([{"type": "replied_to", "id": "1"}], (True, False, False)),
+        ([{"type": "quoted", "id": "1"}], (False, True, False)),
+        ([{"type": "retweeted", "id": "1"}], (False, False, True)),
+        ([{"type": "replied_to", "id": "1"}, {"type": "quoted", "id": "2"}], (True, True, False)),
+        (["junk", {"id": "3"}], (False, False, False)),
+    ],
+)
+def test_referenced_tweets_set_reply_quote_repost(
+    refs: list[object] | None, flags: tuple[bool, bool, bool]
+) -> None:
+    obj = _post()
+    if refs is not None:
+        obj["referenced_tweets"] = refs
+    post = parse_post(obj)
+    assert (post.is_reply, post.is_quote, post.is_repost) == flags
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), (False, False), ("true", True), ("false", False), (None, False)],
+)
+def test_paid_partnership(value: object, expected: bool) -> None:
+    obj = _post(paid_partnership=value)
+    if value is None:
+        del obj["paid_partnership"]
+    assert parse_post(obj).paid_partnership is expected
+
+
+def test_post_metrics_new_revision_with_impressions() -> None:
+    metrics = {"like_count": 3, "repost_count": 5, "impression_count": "880"}
+    post = parse_post(_post(public_metrics=metrics))
+    assert post.reposts == 5
+    assert post.impressions == 880
+    assert post.replies == 0
+
+
+def test_new_repost_name_wins_over_old_when_both_are_sent() -> None:
+    metrics = {"repost_count": 5, "retweet_count": 4}
+    assert parse_post(_post(public_metrics=metrics)).reposts == 5
+
+
+def test_new_post_count_name_wins_over_old_when_both_are_sent() -> None:
+    metrics = {"followers_count": 1, "post_count": 50, "tweet_count": 49}
+    assert parse_user(_user(public_metrics=metrics)).post_count == 50
+
+
+# --- recent counts -----------------------------------------------------------------
+
+
+def _counts(field: str, values: list[int], total: int | None) -> dict[str, object]:
+    data = [
+        {"start": f"2026-05-0{i + 1}T00:00:00.000Z", "end": f"2026-05-0{i + 2}T00:00:00.000Z"}
+        | {field: value}
+        for i, value in enumerate(values)
+    ]
+    payload: dict[str, object] = {"data": data}
+    if total is not None:
+        payload["meta"] = {"total_tweet_count": total}
+    return payload
+
+
+@pytest.mark.parametrize("field", ["tweet_count", "post_count"])
+def test_counts_read_both_bucket_names(field: str) -> None:
+    counts = parse_counts(_counts(field, [3, 0, 12, 5], total=20))
+    assert counts.daily == (3, 0, 12, 5)
+    assert counts.total == 20
+    assert counts.rate_limit is None
+
+
+@pytest.mark.parametrize("field", ["tweet_count", "post_count"])
+def test_counts_without_total_sum_the_buckets(field: str) -> None:
+    counts = parse_counts(_counts(field, [3, 4], total=None))
+    assert counts.total == 7
+
+
+def test_counts_total_post_count_name_and_empty_answer() -> None:
+    assert parse_counts({"meta": {"total_post_count": 9}}).total == 9
+    empty = parse_counts({})
+    assert (empty.total, empty.daily) == (0, ())
+
+
+# --- timelines -----------------------------------------------------------------------
+
+
+def test_timeline_page_with_posts() -> None:
+    payload = {
+        "data": [_post(id="3"), _post(id="2"), {"id": "1"}],
+        "meta": {"result_count": 3, "next_token": "older"},
+    }
+    page = parse_timeline_page(payload)
+    assert [p.id for p in page.posts] == ["3", "2"]  # the one without author skipped
+    assert page.next_token == "older"
+    assert page.unavailable is None
+
+
+def test_empty_readable_timeline_is_not_unavailable() -> None:
+    page = parse_timeline_page({"meta": {"result_count": 0}})
+    assert page.posts == ()
+    assert page.unavailable is None
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (
+            {
+                "detail": "Sorry, you are not authorized to see the user with id: [77].",
+                "title": "Authorization Error",
+                "resource_type": "user",
+                "parameter": "id",
+                "resource_id": "77",
+                "type": "https://api.twitter.com/2/problems/not-authorized-for-resource",
+            },
+            "protected",
+        ),
+        (
+            {
+                "value": "77",
+                "detail": "Could not find user with id: [77].",
+                "title": "Not Found Error",
+                "resource_type": "user",
+                "parameter": "id",
+                "resource_id": "77",
+                "type": "https://api.twitter.com/2/problems/resource-not-found",
+            },
+            "not_found",
+        ),
+        (
+            {
+                "detail": "User has been suspended: [77].",
+                "title": "Forbidden",
+                "resource_type": "user",
+                "parameter": "id",
+                "resource_id": "77",
+                "type": "https://api.twitter.com/2/problems/resource-not-found",
+            },
+            "suspended",
+        ),
+    ],
+)
+def test_timeline_x_cannot_show_says_why(error: dict[str, str], reason: str) -> None:
+    page = parse_timeline_page({"errors": [error]})
+    assert page.posts == ()
+    assert page.unavailable == reason
+
+
+def test_timeline_errors_next_to_data_do_not_hide_the_posts() -> None:
+    payload = {"data": [_post()], "errors": [{"title": "Not Found Error", "detail": "x"}]}
+    page = parse_timeline_page(payload)
+    assert len(page.posts) == 1
+    assert page.unavailable is None
