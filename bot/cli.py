@@ -22,7 +22,7 @@ from adapters.console.render import SAMPLE_BANNER, render
 from bot.logs import setup_logging
 from bot.settings import Settings
 from bot.wiring import Services, services
-from core.commands import FIND, build_find, build_watchlist
+from core.commands import FIND, SPENDING_NOTES, build_find, build_watchlist
 from core.errors import BadInput, ScoutError
 from core.models import Scope
 
@@ -42,6 +42,12 @@ def console_scope(channel: str) -> Scope:
     return Scope("console", CONSOLE_WORKSPACE, channel)
 
 
+FIND_WHICH = (
+    "which niche? For example: influencer-bot find fitness, or accounts like one you "
+    "know: influencer-bot find --like @jane_lifts"
+)
+
+
 async def cmd_find(svc: Services, args: argparse.Namespace) -> int:
     command = build_find(
         args.niche,
@@ -50,6 +56,7 @@ async def cmd_find(svc: Services, args: argparse.Namespace) -> int:
         max_followers=args.max_followers,
         lang=args.lang,
         limit=args.limit,
+        like=args.like,
     )
     result = await svc.scout.find(command.request)
     if args.json:
@@ -87,8 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    find = sub.add_parser("find", help=FIND.summary, description=FIND.summary)
-    find.add_argument("niche", nargs="+", help="the niche, e.g. fitness or home workout")
+    find = sub.add_parser(
+        "find", help=FIND.summary, description=FIND.summary, epilog=" ".join(SPENDING_NOTES)
+    )
+    find.add_argument(
+        "niche", nargs="*", help="the niche, e.g. fitness or home workout (optional with --like)"
+    )
+    find.add_argument(
+        "--like",
+        metavar="HANDLE",
+        help="find accounts like this X account (@handle, handle or x.com link)",
+    )
     find.add_argument("--tier", default="micro", help="nano|micro|mid|macro|mega|any")
     find.add_argument("--min-followers", help="e.g. 10000 or 10k")
     find.add_argument("--max-followers", help="e.g. 50000 or 50k")
@@ -130,6 +146,10 @@ def extend_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _normalize_args(args: argparse.Namespace) -> None:
     if getattr(args, "niche", None) and isinstance(args.niche, list):
         args.niche = " ".join(args.niche)
+    if args.command == "find":
+        args.niche = args.niche or ""
+        if not args.niche.strip() and not args.like:
+            raise BadInput(FIND_WHICH)
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,7 +168,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _normalize_args(args)
+    try:
+        _normalize_args(args)
+    except BadInput as err:  # checked before settings or the database are touched
+        print(f"influencer-bot: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         settings = Settings()
     except ValidationError as err:

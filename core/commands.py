@@ -3,7 +3,8 @@
 Every adapter (Slack, Discord, console) registers its commands from `COMMANDS` and turns
 what the user typed into a `Command` with `parse_command`, so the three always agree.
 Chat grammar: words are positional, `key:value` tokens are options
-(`/find-influencers home workout tier:micro min:10k max:50k lang:en limit:10`).
+(`/find-influencers home workout tier:micro min:10k max:50k lang:en limit:10`,
+`/find-influencers like:@jane_lifts tier:nano`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from core.tiers import parse_count
 MAX_LIMIT = 50
 MAX_HANDLES = 25
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
-_HANDLE_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{1,15})/?$")
+# A profile link as copied from X, share parameters and all (`?s=21&t=...`).
+_HANDLE_URL = re.compile(
+    r"^(?:https?://)?(?:www\.|mobile\.)?(?:x|twitter)\.com/([A-Za-z0-9_]{1,15})/?(?:\?[^\s/]*)?$"
+)
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -38,6 +42,7 @@ class OptionKind(enum.StrEnum):
     WEEKDAY = "weekday"
     TIME = "time"
     TZ = "tz"
+    HANDLE = "handle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,10 @@ class CommandSpec:
     options: tuple[OptionSpec, ...] = ()
     actions: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    # False when the words may be left out (help; a lookalike search needs no niche).
+    argument_required: bool = True
+    # What every help view says about the command, beyond its options.
+    notes: tuple[str, ...] = ()
 
     def option(self, name: str) -> OptionSpec:
         for opt in self.options:
@@ -77,18 +86,34 @@ _TIER_CHOICES = (*(t.value for t in Tier), "any")
 
 FIND = CommandSpec(
     name="find-influencers",
-    summary="Find micro influencers on X for a niche, ranked and explained.",
-    usage="/find-influencers <niche> [tier:micro] [min:10k] [max:50k] [lang:en] [limit:10]",
+    summary="Find micro influencers on X for a niche or like an account, ranked and explained.",
+    usage=(
+        "/find-influencers <niche>|like:@handle "
+        "[tier:micro] [min:10k] [max:50k] [lang:en] [limit:10]"
+    ),
     argument="niche",
-    argument_help="A topic, e.g. fitness or home workout",
+    argument_help="A topic, e.g. fitness or home workout (optional with like)",
     options=(
+        OptionSpec(
+            "like", OptionKind.HANDLE, "Find accounts like this X account, e.g. @jane_lifts"
+        ),
         OptionSpec("tier", OptionKind.TIER, "Follower tier", "micro", _TIER_CHOICES),
         OptionSpec("min", OptionKind.COUNT, "Minimum followers, e.g. 10k", None, (), 0),
         OptionSpec("max", OptionKind.COUNT, "Maximum followers, e.g. 50k", None, (), 0),
         OptionSpec("lang", OptionKind.LANG, "Post language (ISO code, or any)", "en"),
         OptionSpec("limit", OptionKind.INT, "How many accounts to show", "10", (), 1, MAX_LIMIT),
     ),
-    examples=("/find-influencers fitness", "/find-influencers home workout tier:nano limit:5"),
+    examples=(
+        "/find-influencers fitness",
+        "/find-influencers home workout tier:nano limit:5",
+        "/find-influencers like:@jane_lifts",
+        "/find-influencers running like:@jane_lifts tier:any",
+    ),
+    argument_required=False,
+    notes=(
+        "like:@handle finds accounts like that one: the bot reads the account's latest "
+        "posts, learns its topics and searches on them. A niche with it narrows the search.",
+    ),
 )
 
 WATCHLIST = CommandSpec(
@@ -125,6 +150,7 @@ HELP = CommandSpec(
     usage="/influencer-help [command]",
     argument="command",
     argument_help="A command name",
+    argument_required=False,
 )
 
 AUDIT = CommandSpec(
@@ -148,6 +174,15 @@ AUDIT = CommandSpec(
 )
 
 COMMANDS: tuple[CommandSpec, ...] = (FIND, WATCHLIST, DIGEST, HELP, AUDIT)
+
+# What every help view says about money: the bot's own meter, and X's own limit.
+SPENDING_NOTES: tuple[str, ...] = (
+    "Every answer shows what it cost on X (posts, users, timeline posts and counts read). "
+    "The bot never spends more than X_MONTHLY_BUDGET_USD in a calendar month (UTC): "
+    "near the limit a search stops early and says so.",
+    "X keeps its own spending cap and credits for the app: when they run out X answers "
+    "402, and the search stops at once with what it found so far.",
+)
 
 
 def command_spec(name: str) -> CommandSpec:
@@ -236,7 +271,8 @@ def coerce(spec: OptionSpec, raw: str) -> object:
     """Turn one option's text into its value, or raise a friendly `BadInput`."""
     value = raw.strip()
     if not value:
-        raise BadInput(f"Option {spec.name}: needs a value, e.g. {spec.name}:{spec.default or '…'}")
+        example = spec.default or ("@jane_lifts" if spec.kind is OptionKind.HANDLE else "…")
+        raise BadInput(f"Option {spec.name}: needs a value, e.g. {spec.name}:{example}")
     match spec.kind:
         case OptionKind.TIER:
             low = value.lower()
@@ -281,6 +317,11 @@ def coerce(spec: OptionSpec, raw: str) -> object:
                     f"Unknown time zone '{value}'. Use a name like Europe/Berlin or UTC."
                 ) from None
             return value
+        case OptionKind.HANDLE:
+            try:
+                return parse_handle(value)
+            except BadInput as err:
+                raise BadInput(f"Option {spec.name}: {err}") from None
     raise AssertionError(spec.kind)  # pragma: no cover - the match is exhaustive
 
 
@@ -320,11 +361,13 @@ def build_find(
     max_followers: str | int | None = None,
     lang: str | None = None,
     limit: str | int | None = None,
+    like: str | None = None,
 ) -> FindInfluencers:
     """Build a search from separately typed options (CLI flags, Discord options)."""
     given = {
         k: str(v)
         for k, v in {
+            "like": like,
             "tier": tier,
             "min": min_followers,
             "max": max_followers,
@@ -336,11 +379,18 @@ def build_find(
     return _find(niche, given)
 
 
+WHICH_NICHE = (
+    "Which niche? For example: /find-influencers fitness, or accounts like one you know: "
+    "/find-influencers like:@jane_lifts"
+)
+
+
 def _find(niche: str, given: Mapping[str, str]) -> FindInfluencers:
     values = _options(FIND, given)
     niche = niche.strip()
-    if not niche:
-        raise BadInput(f"Which niche? For example: {FIND.examples[0]}")
+    like = values["like"]
+    if not niche and like is None:
+        raise BadInput(WHICH_NICHE)
     lo, hi = values["min"], values["max"]
     if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
         raise BadInput(f"min:{lo:,} is above max:{hi:,}.")
@@ -355,6 +405,7 @@ def _find(niche: str, given: Mapping[str, str]) -> FindInfluencers:
             max_followers=hi if isinstance(hi, int) else None,
             lang=lang if isinstance(lang, str) else "en",
             limit=limit if isinstance(limit, int) else 10,
+            like=like if isinstance(like, str) else None,
         )
     )
 

@@ -110,6 +110,12 @@ def user_message(err: ScoutError, when: Callable[[datetime], str] = _after_utc) 
         case XBadQuery():
             log.warning("X rejected a query: %s", err)
             return "X could not run a search for that niche. Try other words."
+        case XPaymentRequired():
+            log.error("X refused to bill the app any further (402): %s", err)
+            return (
+                "X says this app's credits are used up or its spending cap is reached (402). "
+                "Nothing more was read; add credits or raise the cap in the X developer console."
+            )
         case XUnavailable():
             log.warning("X unavailable: %s", err)
             return "X is not answering right now. Please try again in a few minutes."

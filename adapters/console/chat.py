@@ -37,7 +37,7 @@ class ConsoleChat:
     def greeting(self) -> str:
         lines = [
             "Influencer scout: terminal chat. Type /influencer-help, or try "
-            "/find-influencers fitness. Ctrl-D or /quit to leave."
+            "/find-influencers fitness (or like:@handle). Ctrl-D or /quit to leave."
         ]
         if self._scout.source == "sample":
             lines.insert(0, SAMPLE_BANNER)

@@ -8,10 +8,13 @@ from core.models import (
     AuditSummary,
     Candidate,
     Cost,
+    LeftOut,
+    Post,
     ReasonKind,
     SearchResult,
     WatchChange,
     WatchlistView,
+    XUser,
 )
 
 
@@ -21,6 +24,41 @@ def cost_json(cost: Cost) -> dict[str, Any]:
         "posts_read": cost.posts_read,
         "users_read": cost.users_read,
         "usd": round(cost.usd, 4),
+        # Additions to the contract: timeline posts and count requests, and the dollars
+        # split by what was paid for.
+        "timeline_posts": cost.timeline_posts,
+        "count_requests": cost.count_requests,
+        "usd_posts": round(cost.usd_posts, 4),
+        "usd_users": round(cost.usd_users, 4),
+        "usd_timelines": round(cost.usd_timelines, 4),
+        "usd_counts": round(cost.usd_counts, 4),
+    }
+
+
+def post_json(post: Post) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "url": post.url,
+        "text": post.text,
+        "created_at": post.created_at.isoformat() if post.created_at else None,
+        "likes": post.likes,
+        "reposts": post.reposts,
+        "replies": post.replies,
+        "quotes": post.quotes,
+        "impressions": post.impressions,
+    }
+
+
+def left_out_json(left: LeftOut) -> dict[str, Any]:
+    return {"count": left.count, "reason": left.reason}
+
+
+def seed_json(seed: XUser) -> dict[str, Any]:
+    return {
+        "username": seed.username,
+        "name": seed.name,
+        "followers": seed.followers,
+        "url": seed.profile_url,
     }
 
 
@@ -39,6 +77,13 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
         # Additions to the contract: which reasons are suspicion signals, and the sample size.
         "suspicion_reasons": [r.text for r in c.reasons if r.kind is ReasonKind.SUSPICION],
         "sampled_posts": c.sampled_posts,
+        # The evidence behind the numbers.
+        "niche_posts": c.niche_posts,
+        "verified_on": c.verified_on,
+        "verified_on_niche": c.verified_on_niche,
+        "mentioned_by": c.mentioned_by,
+        "small_sample": c.small_sample,
+        "sample_posts": [post_json(p) for p in c.sample_posts],
     }
 
 
@@ -53,6 +98,13 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         "pages_read": result.pages_read,
         "stopped_early": result.stopped_early,
         "budget_left_usd": result.budget_left_usd,
+        # Additions: accounts in range not listed and why, the niche's posts this week
+        # (null when not counted), and for lookalike searches the seed and its terms.
+        "left_out": [left_out_json(x) for x in result.left_out],
+        "niche_size": result.niche_size,
+        "like": result.seed.username if result.seed else None,
+        "seed": seed_json(result.seed) if result.seed else None,
+        "seed_terms": list(result.seed_terms),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.commands import COMMANDS, command_spec
+from core.commands import COMMANDS, SPENDING_NOTES, command_spec
 from core.models import (
     AuditNeedsConfirmation,
     AuditResult,
@@ -12,6 +12,8 @@ from core.models import (
     Digest,
     DigestSubscriptionsView,
     HelpView,
+    LeftOut,
+    Post,
     ReasonKind,
     SearchResult,
     WatchChange,
@@ -42,20 +44,126 @@ def cost_line(
     return text
 
 
+def usd(amount: float) -> str:
+    """Dollars as people read them: `$1.89`, and `$0.005` for a single count request."""
+    if 0 < abs(amount) < 0.01:
+        return f"${max(amount, 0.0001):.4f}".rstrip("0")
+    return f"${amount:,.2f}"
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def cost_parts(cost: Cost) -> list[str]:
+    """What a search paid for, part by part: `100 posts $0.50`, `38 users $0.38`, ...
+
+    Dollars go with each part only when the search split them (a cost from before the
+    split, or a cached one, carries the total alone).
+    """
+    split = bool(cost.usd_posts or cost.usd_users or cost.usd_timelines or cost.usd_counts)
+
+    def part(text: str, amount: float) -> str:
+        return f"{text} {usd(amount)}" if split or not cost.usd else text
+
+    parts = [_plural(cost.requests, "request")]
+    if cost.posts_read or cost.usd_posts:
+        parts.append(part(_plural(cost.posts_read, "post"), cost.usd_posts))
+    if cost.users_read or cost.usd_users:
+        parts.append(part(_plural(cost.users_read, "user"), cost.usd_users))
+    if cost.timeline_posts or cost.usd_timelines:
+        parts.append(part(_plural(cost.timeline_posts, "timeline post"), cost.usd_timelines))
+    if cost.count_requests or cost.usd_counts:
+        counts = "counts" if cost.count_requests == 1 else f"{cost.count_requests:,} counts"
+        parts.append(part(counts, cost.usd_counts))
+    return parts
+
+
+def search_cost_line(
+    cost: Cost,
+    *,
+    from_cache: bool = False,
+    budget_left: float | None = None,
+    sample: bool = False,
+) -> str:
+    """`X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · ... = $1.89`."""
+    label = "What this would cost on X" if sample else "X cost"
+    text = f"{label}: {' · '.join(cost_parts(cost))} = {usd(cost.usd)}"
+    if from_cache:
+        text += " (served from today's cache)"
+    if budget_left is not None:
+        text += f"; monthly budget left ${budget_left:,.2f}"
+    return text
+
+
+def score_text(score: float) -> str:
+    return f"{score:.0f}/100"
+
+
+def evidence_text(c: Candidate) -> str | None:
+    """How far the numbers can be trusted: checked on the account's timeline, or not."""
+    if c.verified_on:
+        text = f"verified on its {c.verified_on} latest posts"
+        if c.niche_posts:
+            text += f"; {_plural(c.niche_posts, 'niche post')} in search"
+        return text
+    if c.niche_posts:
+        return f"not verified on its timeline (judged on {_plural(c.niche_posts, 'search post')})"
+    return None
+
+
+def snippet(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def sample_post_line(post: Post) -> str:
+    return f"sample post: {post.url} “{snippet(post.text)}”"
+
+
+def left_out_text(left: LeftOut) -> str:
+    """`7 accounts left out: relevance below 0.35`."""
+    return f"{_plural(left.count, 'account')} left out: {left.reason}"
+
+
+def approx(count: int) -> str:
+    """`~10,400`: three significant figures are all a 7-day count can promise."""
+    if count < 1_000:
+        return f"~{count:,}"
+    digits = len(str(count)) - 3
+    return f"~{round(count, -digits):,}"
+
+
+def niche_size_text(result: SearchResult) -> str | None:
+    if result.niche_size is None:
+        return None
+    topic = result.niche or (", ".join(result.seed_terms[:3]) or "these topics")
+    return f"{approx(result.niche_size)} posts on {topic} this week"
+
+
 def candidate_lines(rank: int, c: Candidate) -> list[str]:
     tier = c.tier.value if c.tier else "-"
+    small = " (small sample)" if c.small_sample else ""
     head = (
         f"{rank:>2}. @{c.user.username} ({c.user.name}): {format_count(c.user.followers)} "
-        f"followers, {tier}, engagement {c.engagement_rate:.2%}, relevance {c.relevance:.2f}, "
-        f"suspicion {c.suspicion:.2f}, score {c.score:.1f}"
+        f"followers, {tier}, score {score_text(c.score)}{small}"
     )
-    lines = [head]
+    lines = [
+        head,
+        f"    engagement {c.engagement_rate:.2%}, relevance {c.relevance:.2f}, "
+        f"suspicion {c.suspicion:.2f}",
+    ]
     strengths = [r.text for r in c.reasons if r.kind is ReasonKind.STRENGTH]
     flags = [r.text for r in c.reasons if r.kind is ReasonKind.SUSPICION]
     if strengths:
         lines.append("    why: " + "; ".join(strengths))
     if flags:
         lines.append("    check: " + "; ".join(flags))
+    evidence = evidence_text(c)
+    if evidence:
+        lines.append(f"    evidence: {evidence}")
+    if c.sample_posts:
+        lines.append(f"    {sample_post_line(c.sample_posts[0])}")
     lines.append(f"    {c.user.profile_url}")
     return lines
 
@@ -64,17 +172,37 @@ def render_search(result: SearchResult) -> str:
     lines: list[str] = []
     if result.source == "sample":
         lines.append(SAMPLE_BANNER)
-    lines.append(f'Influencers for "{result.niche}": {len(result.results)} found')
+    seed = result.seed
+    count = len(result.results)
+    if seed is not None:
+        lines.append(f"Accounts like @{seed.username}: {count} found")
+        if result.seed_terms:
+            lines.append(f"  Learned from @{seed.username}: {', '.join(result.seed_terms)}")
+    else:
+        lines.append(f'Influencers for "{result.niche}": {count} found')
+    size = niche_size_text(result)
+    if size:
+        lines.append(f"  {size}")
     if not result.results:
-        lines.append("  Nobody in range posted on this niche in the last 7 days. Try another tier")
-        lines.append("  (tier:nano, tier:any) or a broader niche.")
+        if seed is not None:
+            lines.append(
+                f"  No account in range posted like @{seed.username} in the last 7 days. Try"
+            )
+            lines.append("  tier:any or tier:nano, or add a niche to aim the search.")
+        else:
+            lines.append(
+                "  Nobody in range posted on this niche in the last 7 days. Try another tier"
+            )
+            lines.append("  (tier:nano, tier:any) or a broader niche.")
     for i, c in enumerate(result.results, 1):
         lines.extend(candidate_lines(i, c))
+    if result.left_out:
+        lines.append("; ".join(left_out_text(x) for x in result.left_out))
     if result.stopped_early:
         lines.append(f"Note: {result.stopped_early}.")
     lines.append(f"Query: {result.query}")
     lines.append(
-        cost_line(
+        search_cost_line(
             result.cost,
             from_cache=result.from_cache,
             budget_left=result.budget_left_usd,
@@ -156,6 +284,9 @@ def render_help(view: HelpView) -> str:
             lines.append(f"    {opt.name}: {opt.help}{default}")
         for ex in spec.examples:
             lines.append(f"    e.g. {ex}")
+        lines.extend(f"    {note}" for note in spec.notes)
+    lines.append("")
+    lines.extend(SPENDING_NOTES)
     return "\n".join(lines)
 
 

@@ -67,6 +67,10 @@ def _time_zones() -> tuple[str, ...]:
 
 def _progress_label(command: Command) -> str | None:
     match command:
+        case FindInfluencers(request=request) if request.like:
+            on = f" on “{discord.utils.escape_markdown(request.niche)}”" if request.niche else ""
+            like = discord.utils.escape_markdown(request.like)
+            return f"Looking on X for accounts like @{like}{on}"
         case FindInfluencers(request=request):
             return f"Searching X for “{discord.utils.escape_markdown(request.niche)}”"
         case DigestCommand(action=DigestAction.PREVIEW, niche=niche):

@@ -116,7 +116,8 @@ def _make_command(
     autocomplete: dict[str, Autocomplete] = {}
 
     if takes_argument:
-        required = spec is not HELP
+        # A lookalike search needs no niche, help no topic: the table says which.
+        required = spec.argument_required
         params.append(
             inspect.Parameter(
                 spec.argument,
@@ -207,6 +208,7 @@ def to_command(spec: CommandSpec, action: str | None, values: Mapping[str, Any])
             max_followers=text("max"),
             lang=text("lang"),
             limit=values.get("limit"),
+            like=text("like"),
         )
     if spec is WATCHLIST:
         handles = [h for h in _HANDLE_SPLIT.split(text("handles") or "") if h]

@@ -15,7 +15,7 @@ import discord
 from discord.utils import escape_markdown
 
 from adapters.discord.buttons import AuditButton, TrackButton
-from core.commands import COMMANDS, CommandSpec, command_spec
+from core.commands import COMMANDS, SPENDING_NOTES, CommandSpec, command_spec
 from core.models import (
     AccountNotice,
     AuditNeedsConfirmation,
@@ -26,6 +26,8 @@ from core.models import (
     Digest,
     DigestSubscriptionsView,
     HelpView,
+    LeftOut,
+    Post,
     ReasonKind,
     SearchResult,
     TierAlert,
@@ -181,47 +183,166 @@ def cost_line(
     return text
 
 
+def usd(amount: float) -> str:
+    """Dollars as people read them: `$1.89`, and `$0.005` for a single count request."""
+    if 0 < abs(amount) < 0.01:
+        return f"${max(amount, 0.0001):.4f}".rstrip("0")
+    return f"${amount:,.2f}"
+
+
+def _plural(count: int, one: str) -> str:
+    return f"{count:,} {one if count == 1 else one + 's'}"
+
+
+def search_cost_line(
+    cost: Cost, *, from_cache: bool = False, budget_left: float | None = None, sample: bool = False
+) -> str:
+    """`X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · ... = $1.89`.
+
+    Dollars go with each part only when the search split them (a cost recorded before
+    the split carries its total alone).
+    """
+    split = bool(cost.usd_posts or cost.usd_users or cost.usd_timelines or cost.usd_counts)
+
+    def part(text: str, amount: float) -> str:
+        return f"{text} {usd(amount)}" if split or not cost.usd else text
+
+    parts = [_plural(cost.requests, "request")]
+    if cost.posts_read or cost.usd_posts:
+        parts.append(part(_plural(cost.posts_read, "post"), cost.usd_posts))
+    if cost.users_read or cost.usd_users:
+        parts.append(part(_plural(cost.users_read, "user"), cost.usd_users))
+    if cost.timeline_posts or cost.usd_timelines:
+        parts.append(part(_plural(cost.timeline_posts, "timeline post"), cost.usd_timelines))
+    if cost.count_requests or cost.usd_counts:
+        counts = "counts" if cost.count_requests == 1 else f"{cost.count_requests:,} counts"
+        parts.append(part(counts, cost.usd_counts))
+    label = "What this would cost on X" if sample else "X cost"
+    text = f"{label}: {' · '.join(parts)} = {usd(cost.usd)}"
+    if from_cache:
+        text += " (served from today's cache)"
+    if budget_left is not None:
+        text += f" · monthly budget left ${budget_left:,.2f}"
+    return text
+
+
+def approx(count: int) -> str:
+    """`~10,400`: three significant figures are all a 7-day count can promise."""
+    if count < 1_000:
+        return f"~{count:,}"
+    return f"~{round(count, 3 - len(str(count))):,}"
+
+
+def left_out_line(left: LeftOut) -> str:
+    """`7 accounts left out: relevance below 0.35`."""
+    return f"{_plural(left.count, 'account')} left out: {escape_markdown(left.reason)}"
+
+
+def _evidence(c: Candidate) -> str | None:
+    """How far the numbers can be trusted: checked on the account's timeline, or not."""
+    if c.verified_on:
+        text = f"☑️ verified on its {c.verified_on} latest posts"
+        if c.niche_posts:
+            text += f" · {_plural(c.niche_posts, 'niche post')} in search"
+        return text
+    if c.niche_posts:
+        return (
+            f"❔ not verified on its timeline (judged on {_plural(c.niche_posts, 'search post')})"
+        )
+    return None
+
+
+def _post_link(post: Post) -> str | None:
+    # X post ids are digits; anything else could break out of the link syntax.
+    return f"[sample post]({post.url})" if post.id.isdigit() else None
+
+
 def candidate_field(rank: int, c: Candidate) -> Field:
     """One account: the numbers on the first line, then the reasons behind its place."""
     user = c.user
     tier = c.tier.value if c.tier else "no tier"
+    small = " · **small sample**" if c.small_sample else ""
     lines = [
         f"**{format_count(user.followers)}** followers · {tier} · "
         f"engagement **{c.engagement_rate:.2%}** · relevance {c.relevance:.2f} · "
-        f"suspicion {c.suspicion:.2f} · score **{c.score:.1f}**"
+        f"suspicion {c.suspicion:.2f} · score **{c.score:.0f}/100**{small}"
     ]
     strengths = [r.text for r in c.reasons if r.kind is ReasonKind.STRENGTH]
     flags = [r.text for r in c.reasons if r.kind is ReasonKind.SUSPICION]
-    link = f"[x.com/{user.username}]({user.profile_url})"
     if strengths:
         lines.append("✅ " + escape_markdown("; ".join(strengths)))
     if flags:
         lines.append("🔍 check: " + escape_markdown("; ".join(flags)))
+    links = [f"[x.com/{user.username}]({user.profile_url})"]
+    if c.sample_posts:
+        post = c.sample_posts[0]
+        link = _post_link(post)
+        if link:
+            snippet = clip(" ".join(post.text.split()), 80)
+            links.append(f"{link}: “{escape_markdown(snippet)}”")
+    evidence = _evidence(c)
+    foot = "\n".join([*([evidence] if evidence else []), " · ".join(links)])
+    if len(foot) > MAX_FIELD_VALUE // 2:  # an odd post text: keep the links, drop the quote
+        foot = "\n".join([*([evidence] if evidence else []), links[0]])
     value = "\n".join(lines)
-    # The link goes last and is never the part that gets cut.
-    value = clip(value, MAX_FIELD_VALUE - len(link) - 1) + "\n" + link
+    # The evidence and links go last and are never the part that gets cut.
+    value = clip(value, MAX_FIELD_VALUE - len(foot) - 1) + "\n" + foot
     name = (
         f"{rank}. {escape_markdown(user.name or user.username)} (@{escape_markdown(user.username)})"
     )
     return Field(name, value, track=user.username)
 
 
+def _niche_size(result: SearchResult) -> str | None:
+    if result.niche_size is None:
+        return None
+    topic = result.niche or ", ".join(result.seed_terms[:3]) or "these topics"
+    return f"📊 {approx(result.niche_size)} posts on {escape_markdown(topic)} this week."
+
+
 def render_search(result: SearchResult) -> list[Outgoing]:
     sample = result.source == "sample"
+    seed = result.seed
     count = len(result.results)
     lines = [SAMPLE_BANNER] if sample else []
-    lines.append(f"{count} account{'s' if count != 1 else ''} found, best first.")
-    if not result.results:
+    if seed is not None and result.seed_terms:
+        terms = escape_markdown(", ".join(result.seed_terms))
         lines.append(
-            "Nobody in range posted on this niche in the last 7 days. "
-            "Try another tier (tier: nano or any) or a broader niche."
+            f"Learned from [@{escape_markdown(seed.username)}]({seed.profile_url}): {terms}"
         )
+    lines.append(f"{count} account{'s' if count != 1 else ''} found, best first.")
+    size = _niche_size(result)
+    if size:
+        lines.append(size)
+    if not result.results:
+        if seed is not None:
+            lines.append(
+                f"No account in range posted like @{escape_markdown(seed.username)} in the "
+                "last 7 days. Try tier: any or nano, or aim the search with a niche: "
+                f"`/find-influencers niche:<niche> like:@{seed.username}`."
+            )
+        else:
+            lines.append(
+                "Nobody in range posted on this niche in the last 7 days. "
+                "Try another tier (tier: nano or any) or a broader niche."
+            )
+    if result.left_out:
+        lines.append(" · ".join(left_out_line(x) for x in result.left_out) + ".")
     if result.stopped_early:
         lines.append(f"Note: {escape_markdown(result.stopped_early)}.")
-    cost = cost_line(result.cost, from_cache=result.from_cache, budget_left=result.budget_left_usd)
+    cost = search_cost_line(
+        result.cost,
+        from_cache=result.from_cache,
+        budget_left=result.budget_left_usd,
+        sample=sample,
+    )
+    if seed is not None:
+        title = f"Accounts like @{seed.username}"
+    else:
+        title = f"Influencers on X for “{result.niche}”"
     return pack(
         Card(
-            title=f"Influencers on X for “{result.niche}”",
+            title=title,
             description="\n".join(lines),
             fields=[candidate_field(i, c) for i, c in enumerate(result.results, 1)],
             footer=f"{cost}\nQuery: {result.query}",
@@ -335,6 +456,7 @@ def _help_field(spec: CommandSpec) -> Field:
         default = f" (default {opt.default})" if opt.default else ""
         lines.append(f"• `{opt.name}`: {opt.help}{default}")
     lines.extend(f"e.g. `{ex}`" for ex in spec.examples)
+    lines.extend(escape_markdown(note) for note in spec.notes)
     return Field(f"/{spec.name}", "\n".join(lines))
 
 
@@ -346,6 +468,7 @@ def render_help(view: HelpView) -> list[Outgoing]:
             description="Finds micro influencers on X (10K–50K engaged followers), "
             "explains every ranking, and tracks accounts per channel.",
             fields=[_help_field(s) for s in specs],
+            footer="\n".join(SPENDING_NOTES),
             colour=COLOUR_RESULT,
         )
     )

@@ -203,7 +203,7 @@ async def send(respond: AsyncRespond, messages: list[SlackMessage], *, replace: 
 def _progress(command: Command) -> SlackMessage | None:
     """What to show while a command that may take a while (it reads X) runs, else None."""
     if isinstance(command, FindInfluencers):
-        return render_progress(command.request.niche)
+        return render_progress(command.request.niche, like=command.request.like)
     if isinstance(command, DigestCommand) and command.action is DigestAction.PREVIEW:
         return render_progress(command.niche)
     if isinstance(command, AuditCommand):

@@ -7,11 +7,12 @@ from X (names, reasons) is escaped so it can never ping a channel or forge a lin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.commands import COMMANDS, FIND, HELP, command_spec
+from core.commands import COMMANDS, FIND, HELP, SPENDING_NOTES, command_spec
 from core.models import (
     AccountNotice,
     AuditNeedsConfirmation,
@@ -22,6 +23,8 @@ from core.models import (
     Digest,
     DigestSubscriptionsView,
     HelpView,
+    LeftOut,
+    Post,
     ReasonKind,
     SearchRequest,
     SearchResult,
@@ -131,6 +134,61 @@ def cost_text(
     return text
 
 
+def usd(amount: float) -> str:
+    """Dollars as people read them: `$1.89`, and `$0.005` for a single count request."""
+    if 0 < abs(amount) < 0.01:
+        return f"${max(amount, 0.0001):.4f}".rstrip("0")
+    return f"${amount:,.2f}"
+
+
+def _plural(count: int, one: str) -> str:
+    return f"{count:,} {one if count == 1 else one + 's'}"
+
+
+def search_cost_text(
+    cost: Cost, *, from_cache: bool = False, budget_left: float | None = None, sample: bool = False
+) -> str:
+    """`X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · ... = $1.89`.
+
+    Dollars go with each part only when the search split them (a cost recorded before
+    the split carries its total alone).
+    """
+    split = bool(cost.usd_posts or cost.usd_users or cost.usd_timelines or cost.usd_counts)
+
+    def part(text: str, amount: float) -> str:
+        return f"{text} {usd(amount)}" if split or not cost.usd else text
+
+    parts = [_plural(cost.requests, "request")]
+    if cost.posts_read or cost.usd_posts:
+        parts.append(part(_plural(cost.posts_read, "post"), cost.usd_posts))
+    if cost.users_read or cost.usd_users:
+        parts.append(part(_plural(cost.users_read, "user"), cost.usd_users))
+    if cost.timeline_posts or cost.usd_timelines:
+        parts.append(part(_plural(cost.timeline_posts, "timeline post"), cost.usd_timelines))
+    if cost.count_requests or cost.usd_counts:
+        counts = "counts" if cost.count_requests == 1 else f"{cost.count_requests:,} counts"
+        parts.append(part(counts, cost.usd_counts))
+    label = "What this would cost on X" if sample else "X cost"
+    text = f"{label}: {' · '.join(parts)} = *{usd(cost.usd)}*"
+    if from_cache:
+        text += " (served from today's cache)"
+    if budget_left is not None:
+        text += f" · monthly budget left ${budget_left:,.2f}"
+    return text
+
+
+def approx(count: int) -> str:
+    """`~10,400`: three significant figures are all a 7-day count can promise."""
+    if count < 1_000:
+        return f"~{count:,}"
+    return f"~{round(count, 3 - len(str(count))):,}"
+
+
+def left_out_text(left: LeftOut) -> str:
+    """`7 accounts left out: relevance below 0.35`."""
+    return f"{_plural(left.count, 'account')} left out: {escape(left.reason)}"
+
+
 def tier_name(tier: Tier | None) -> str:
     return tier.value if tier else "no tier"
 
@@ -158,25 +216,66 @@ def paginate(
 # --- search results and digests ----------------------------------------------------
 
 
+def _evidence(c: Candidate) -> str | None:
+    """How far the numbers can be trusted: checked on the account's timeline, or not."""
+    if c.verified_on:
+        text = f":ballot_box_with_check: Verified on its {c.verified_on} latest posts"
+        if c.niche_posts:
+            text += f" · {_plural(c.niche_posts, 'niche post')} in search"
+        return text
+    if c.niche_posts:
+        searched = _plural(c.niche_posts, "search post")
+        return f":grey_question: Not verified on its timeline (judged on {searched})"
+    return None
+
+
+def _snippet(text: str, limit: int = 100) -> str:
+    return clip(" ".join(text.split()), limit)
+
+
+def sample_post_link(post: Post) -> str:
+    """A link to one of the account's posts, with the start of its text (escaped)."""
+    # X post ids are digits; anything else could break out of the link syntax.
+    if not post.id.isdigit():
+        return f"Sample post: “{escape(_snippet(post.text))}”"
+    return f"<{post.url}|Sample post>: “{escape(_snippet(post.text))}”"
+
+
+def _fit(head: Sequence[str], body: Sequence[str], foot: Sequence[str], limit: int) -> str:
+    """Head and foot whole (they hold the links), the body cut to what room is left."""
+    fixed = "\n".join([*head, *foot])
+    room = limit - len(fixed) - (1 if foot else 0) - 1
+    middle = clip("\n".join(body), max(room, 0)) if body and room > 1 else ""
+    return "\n".join(x for x in ["\n".join(head), middle, "\n".join(foot)] if x)
+
+
 def candidate_block(rank: int, c: Candidate, *, trackable: bool = True) -> Block:
-    """One account: linked handle, name, numbers, reasons, and a Track button."""
+    """One account: linked handle, name, score, numbers, reasons, evidence, Track."""
     u = c.user
-    lines = [
-        f"*{rank}. {profile_link(u.username)}* · {escape(u.name)}",
+    small = " · _small sample_" if c.small_sample else ""
+    head = [
+        f"*{rank}. {profile_link(u.username)}* · {escape(u.name)} · *{c.score:.0f}/100*{small}",
         f"*{format_count(u.followers)}* followers · {tier_name(c.tier)} · "
         f"engagement *{c.engagement_rate:.2%}* · relevance *{c.relevance:.2f}*",
     ]
+    body = []
     strengths = [escape(r.text) for r in c.reasons if r.kind is ReasonKind.STRENGTH]
     flags = [escape(r.text) for r in c.reasons if r.kind is ReasonKind.SUSPICION]
     if strengths:
-        lines.append(":white_check_mark: " + "; ".join(strengths))
+        body.append(":white_check_mark: " + "; ".join(strengths))
     if flags:
-        lines.append(":mag: Check: " + "; ".join(flags))
+        body.append(":mag: Check: " + "; ".join(flags))
+    foot = []
+    evidence = _evidence(c)
+    if evidence:
+        foot.append(evidence)
+    if c.sample_posts:
+        foot.append(sample_post_link(c.sample_posts[0]))
     accessory = None
     if trackable:
         # Unique per message: Slack asks for distinct action ids among interactive elements.
         accessory = button("Track", f"{TRACK_ACTION}:{u.username.lower()}", u.username)
-    return section("\n".join(lines), accessory)
+    return section(_fit(head, body, foot, MAX_SECTION_CHARS), accessory)
 
 
 def search_command_text(request: SearchRequest) -> str:
@@ -190,7 +289,9 @@ def search_command_text(request: SearchRequest) -> str:
         parts.append(f"min:{request.min_followers}")
     if request.max_followers is not None:
         parts.append(f"max:{request.max_followers}")
-    return " ".join([request.niche.strip(), *parts])
+    if request.like:
+        parts.insert(0, f"like:@{request.like}")
+    return " ".join(x for x in [request.niche.strip(), *parts] if x)
 
 
 def _handles_line(candidates: Sequence[Candidate], limit: int = 10) -> str:
@@ -199,33 +300,67 @@ def _handles_line(candidates: Sequence[Candidate], limit: int = 10) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
+def _empty_search(result: SearchResult) -> str:
+    if result.seed is not None:
+        seed = result.seed.username
+        return (
+            f"No account in range posted like @{seed} in the last 7 days. Try `tier:any` or "
+            f"`tier:nano`, or aim the search with a niche: `/find-influencers &lt;niche&gt; "
+            f"like:@{seed}`."
+        )
+    return (
+        "Nobody in range posted on this niche in the last 7 days. Try another tier "
+        "(`tier:nano`, `tier:any`) or a broader niche."
+    )
+
+
+def _niche_size(result: SearchResult) -> str | None:
+    if result.niche_size is None:
+        return None
+    topic = result.niche or ", ".join(result.seed_terms[:3]) or "these topics"
+    return f":bar_chart: {approx(result.niche_size)} posts on {escape(topic)} this week"
+
+
 def render_search(
     result: SearchResult, *, share: SearchRequest | None = None, shared_by: str | None = None
 ) -> list[SlackMessage]:
     """A ranked answer. `share` adds the "Post to channel" button (private answers only)."""
     count = len(result.results)
-    title = f"Influencers for “{result.niche}” · {count} found"
+    seed = result.seed
+    if seed is not None:
+        title = f"Accounts like @{seed.username} · {count} found"
+    else:
+        title = f"Influencers for “{result.niche}” · {count} found"
     head = [header(title)]
     if shared_by:
         head.append(context(f"Shared by <@{shared_by}>"))
     if result.source == "sample":
         head.append(context(SAMPLE_NOTE))
+    about = []
+    if seed is not None and result.seed_terms:
+        terms = ", ".join(escape(t) for t in result.seed_terms)
+        about.append(f"Learned from {profile_link(seed.username)}: {terms}")
+    size = _niche_size(result)
+    if size:
+        about.append(size)
+    if about:
+        head.append(context(*about))
     items = [candidate_block(i, c) for i, c in enumerate(result.results, 1)]
     if not items:
-        items = [
-            section(
-                "Nobody in range posted on this niche in the last 7 days. Try another tier "
-                "(`tier:nano`, `tier:any`) or a broader niche."
-            )
-        ]
+        items = [section(_empty_search(result))]
     tail: list[Block] = []
+    if result.left_out:
+        tail.append(context(" · ".join(left_out_text(x) for x in result.left_out)))
     if result.stopped_early:
         tail.append(context(f":hourglass: Note: {escape(result.stopped_early)}."))
     tail.append(
         context(
             f"Query: `{escape(result.query)}`",
-            cost_text(
-                result.cost, from_cache=result.from_cache, budget_left=result.budget_left_usd
+            search_cost_text(
+                result.cost,
+                from_cache=result.from_cache,
+                budget_left=result.budget_left_usd,
+                sample=result.source == "sample",
             ),
         )
     )
@@ -239,7 +374,10 @@ def render_search(
                 }
             )
     sample = " (sample data)" if result.source == "sample" else ""
-    fallback = f"{count} influencers for “{result.niche}”{sample}"
+    if seed is not None:
+        fallback = f"{count} accounts like @{seed.username}{sample}"
+    else:
+        fallback = f"{count} influencers for “{result.niche}”{sample}"
     if count:
         fallback += ": " + _handles_line(result.results)
     return _messages(fallback, paginate(head, items, tail))
@@ -374,6 +512,14 @@ def render_subscriptions(view: DigestSubscriptionsView) -> list[SlackMessage]:
     return [SlackMessage(clip(plain, MAX_FALLBACK_CHARS), blocks)]
 
 
+_SETTING = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
+
+
+def _code_settings(text: str) -> str:
+    """Setting names in code style, so their underscores never turn into italics."""
+    return _SETTING.sub(lambda m: f"`{m.group(0)}`", text)
+
+
 def render_help(view: HelpView) -> list[SlackMessage]:
     specs = [command_spec(view.topic)] if view.topic else list(COMMANDS)
     blocks: list[Block] = [header("Influencer scout: micro influencers on X")]
@@ -383,7 +529,10 @@ def render_help(view: HelpView) -> list[SlackMessage]:
             default = f" (default `{opt.default}`)" if opt.default else ""
             lines.append(f"• `{opt.name}:` {opt.help}{default}")
         lines.extend(f"_e.g._ `{ex}`" for ex in spec.examples)
+        lines.extend(_code_settings(escape(note)) for note in spec.notes)
         blocks.append(section("\n".join(lines)))
+    spending = [_code_settings(escape(n)) for n in SPENDING_NOTES]
+    blocks.append(section("*What it costs*\n" + "\n".join(f"• {n}" for n in spending)))
     blocks.append(
         context(
             f"Answers to /{FIND.name} are private until you press *Post to channel*; "
@@ -531,8 +680,15 @@ def render_error(text: str) -> SlackMessage:
     return SlackMessage(clip(text, MAX_FALLBACK_CHARS), [section(f":warning: {escape(text)}")])
 
 
-def render_progress(niche: str) -> SlackMessage:
-    text = f"Searching X for “{clip(niche, 100)}”… (recent posts, then scoring their authors)"
+def render_progress(niche: str, *, like: str | None = None) -> SlackMessage:
+    if like:
+        on = f" on “{clip(niche, 100)}”" if niche else ""
+        text = (
+            f"Looking on X for accounts like @{like}{on}… "
+            "(its latest posts, then posts on its topics)"
+        )
+    else:
+        text = f"Searching X for “{clip(niche, 100)}”… (recent posts, then scoring their authors)"
     return SlackMessage(text, [context(f":hourglass_flowing_sand: {escape(text)}")])
 
 

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import importlib
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ import pytest
 from adapters.x.sample import SampleXSource
 from bot.settings import Settings
 from bot.wiring import Services, services
-from core.models import FollowersPage, SearchPage, UsersPage
+from core.models import FollowersPage, PostCounts, SearchPage, TimelinePage, UsersPage
 from core.ports import XSource
 from tests.fakes.discord_server import FakeDiscord
 
@@ -110,11 +110,38 @@ class SlowX:
         return self._inner.name
 
     async def search_recent(
-        self, query: str, *, max_results: int = 100, next_token: str | None = None
+        self,
+        query: str,
+        *,
+        max_results: int = 100,
+        next_token: str | None = None,
+        expand_authors: bool = True,
+        sort_order: str | None = None,
     ) -> SearchPage:
         await asyncio.sleep(self.delay)
         return await self._inner.search_recent(
-            query, max_results=max_results, next_token=next_token
+            query,
+            max_results=max_results,
+            next_token=next_token,
+            expand_authors=expand_authors,
+            sort_order=sort_order,
+        )
+
+    async def count_recent(self, query: str) -> PostCounts:
+        await asyncio.sleep(self.delay)
+        return await self._inner.count_recent(query)
+
+    async def user_timeline(
+        self,
+        user_id: str,
+        *,
+        max_results: int = 20,
+        exclude: Sequence[str] = ("retweets", "replies"),
+        pagination_token: str | None = None,
+    ) -> TimelinePage:
+        await asyncio.sleep(self.delay)
+        return await self._inner.user_timeline(
+            user_id, max_results=max_results, exclude=exclude, pagination_token=pagination_token
         )
 
     async def users_by_ids(self, ids: Any) -> UsersPage:

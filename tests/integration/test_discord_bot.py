@@ -8,6 +8,7 @@ callbacks and webhooks. The tests assert what the fake received.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from typing import Any
 
@@ -77,8 +78,9 @@ async def test_connects_through_the_gateway_and_syncs_commands_on_a_fresh_databa
     synced = {c["name"]: c for c in fake_discord.commands["global"]}
     assert set(synced) == {spec.name for spec in COMMANDS}
     find = {o["name"]: o for o in synced["find-influencers"]["options"]}
-    assert find["niche"]["required"] is True
+    assert find["niche"]["required"] is False  # like: may stand in for the niche
     assert find["niche"]["autocomplete"] is True
+    assert (find["like"]["type"], find["like"]["required"]) == (3, False)
     assert [c["value"] for c in find["tier"]["choices"]] == [
         "nano",
         "micro",
@@ -176,8 +178,11 @@ async def test_find_influencers_defers_at_once_then_follows_up_with_ranked_embed
     (embed,) = message.embeds
     assert embed["title"] == "Influencers on X for “fitness”"
     assert "Sample data" in embed["description"]  # the sample is labelled as such
-    assert "X API:" in embed["footer"]["text"]
+    # On the sample the cost is what X would have charged, split by what was read.
+    assert embed["footer"]["text"].startswith("What this would cost on X: ")
+    assert " posts $" in embed["footer"]["text"]
     assert "Query:" in embed["footer"]["text"]
+    assert re.search(r"score \*\*\d{1,3}/100\*\*", embed["fields"][0]["value"])
     fields = embed["fields"]
     assert 1 <= len(fields) <= 10
     assert fields[0]["name"].startswith("1. ")

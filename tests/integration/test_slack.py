@@ -15,7 +15,16 @@ import pytest
 from adapters.slack.app import SLASH_COMMANDS
 from adapters.slack.render import AUDIT_ACTION, MAX_BLOCKS, MAX_SECTION_CHARS, SHARE_ACTION
 from adapters.x.client import TweepyXSource
-from core.models import FollowersPage, Post, Scope, SearchPage, UsersPage, XUser
+from core.models import (
+    FollowersPage,
+    Post,
+    PostCounts,
+    Scope,
+    SearchPage,
+    TimelinePage,
+    UsersPage,
+    XUser,
+)
 from tests.fakes.slack_fixtures import (
     BOT_TOKEN,
     CHANNEL,
@@ -96,7 +105,8 @@ async def test_find_acks_at_once_then_answers_privately_through_response_url(
     assert "engagement" in text
     assert "relevance" in text
     assert "Query: `" in text
-    assert "Cost: " in text
+    assert "What this would cost on X: " in text  # the sample: what X would have charged
+    assert re.search(r"\*\d{1,3}/100\*", text)
     assert track_buttons(answer), "each account has a Track button"
     share = share_button(answer)
     assert share is not None
@@ -524,7 +534,11 @@ async def test_no_token_or_secret_reaches_the_logs(
 
 
 class CrowdedX:
-    """An X source whose recent search finds 60 fitness accounts (the sample has fewer)."""
+    """An X source whose recent search finds 60 fitness accounts (the sample has fewer).
+
+    It speaks the whole `XSource` port: search with or without author expansion, counts,
+    lookups by id and handle, and timelines of five fitness posts per account.
+    """
 
     name = "x-api"
 
@@ -543,30 +557,60 @@ class CrowdedX:
             )
             for i in range(60)
         )
-        self.posts = tuple(
-            Post(
-                str(9000 + i),
-                u.id,
-                "my fitness workout today #fitness",
-                now - timedelta(hours=i),
-                "en",
-                likes=300 + i,
-                reposts=20,
-                replies=10,
+        self.by_id = {u.id: u for u in self.users}
+        self.timelines = {
+            u.id: tuple(
+                Post(
+                    str(9000 + 100 * i + k),
+                    u.id,
+                    f"my fitness workout today, day {k} #fitness",
+                    now - timedelta(hours=i + 24 * k),
+                    "en",
+                    likes=300 + i,
+                    reposts=20,
+                    replies=10,
+                )
+                for k in range(5)
             )
             for i, u in enumerate(self.users)
-        )
+        }
+        self.posts = tuple(posts[0] for posts in self.timelines.values())
 
     async def search_recent(
-        self, query: str, *, max_results: int = 100, next_token: str | None = None
+        self,
+        query: str,
+        *,
+        max_results: int = 100,
+        next_token: str | None = None,
+        expand_authors: bool = True,
+        sort_order: str | None = None,
     ) -> SearchPage:
-        return SearchPage(self.posts, self.users)
+        return SearchPage(self.posts, self.users if expand_authors else ())
+
+    async def count_recent(self, query: str) -> PostCounts:
+        return PostCounts(len(self.posts))
+
+    async def user_timeline(
+        self,
+        user_id: str,
+        *,
+        max_results: int = 20,
+        exclude: Sequence[str] = ("retweets", "replies"),
+        pagination_token: str | None = None,
+    ) -> TimelinePage:
+        if user_id not in self.timelines:
+            return TimelinePage((), unavailable="not_found")
+        return TimelinePage(self.timelines[user_id][:max_results])
 
     async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
-        return UsersPage((), tuple(ids))
+        found = tuple(self.by_id[i] for i in ids if i in self.by_id)
+        return UsersPage(found, tuple(i for i in ids if i not in self.by_id))
 
     async def users_by_usernames(self, usernames: Sequence[str]) -> UsersPage:
-        return UsersPage((), tuple(usernames))
+        wanted = {u.lower() for u in usernames}
+        found = tuple(u for u in self.users if u.username.lower() in wanted)
+        known = {u.username.lower() for u in found}
+        return UsersPage(found, tuple(u for u in usernames if u.lower() not in known))
 
     async def followers(
         self, user_id: str, *, max_results: int = 1000, pagination_token: str | None = None

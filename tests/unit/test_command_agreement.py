@@ -17,9 +17,21 @@ from adapters.discord.render import render_help as discord_help
 from adapters.slack.app import SLASH_COMMANDS, from_slack
 from adapters.slack.manifest import manifest_yaml
 from adapters.slack.render import render_help as slack_help
-from core.commands import AUDIT, COMMANDS, DIGEST, FIND, HELP, WATCHLIST, CommandSpec, parse_command
+from bot.cli import build_parser
+from core.commands import (
+    AUDIT,
+    COMMANDS,
+    DIGEST,
+    FIND,
+    HELP,
+    WATCHLIST,
+    CommandSpec,
+    FindInfluencers,
+    build_find,
+    parse_command,
+)
 from core.errors import BadInput
-from core.models import HelpView
+from core.models import HelpView, SearchRequest, Tier
 
 # (spec, Discord subcommand, Discord typed values, the same request as chat text)
 SAME_REQUESTS: list[tuple[CommandSpec, str | None, dict[str, Any], str]] = [
@@ -38,6 +50,14 @@ SAME_REQUESTS: list[tuple[CommandSpec, str | None, dict[str, Any], str]] = [
         "home workout tier:nano min:2k max:9,500 lang:de limit:5",
     ),
     (FIND, None, {"niche": "fitness", "tier": "any", "lang": "any"}, "fitness tier:any lang:any"),
+    (FIND, None, {"like": "@nadia_runs"}, "like:@nadia_runs"),
+    (
+        FIND,
+        None,
+        {"like": "https://x.com/nadia_runs", "tier": "nano", "limit": 3, "lang": "de"},
+        "like:https://x.com/nadia_runs tier:nano limit:3 lang:de",
+    ),
+    (FIND, None, {"niche": "trail running", "like": "nadia_runs"}, "trail running like:nadia_runs"),
     (WATCHLIST, "add", {"handles": "@jane_lifts @runwithraj"}, "add @jane_lifts @runwithraj"),
     (WATCHLIST, "remove", {"handles": "jane_lifts"}, "remove jane_lifts"),
     (WATCHLIST, "list", {}, "list"),
@@ -68,9 +88,35 @@ def test_discord_slack_and_console_build_the_same_command(
     assert console == slack == discord
 
 
+def test_a_lookalike_typed_in_slack_as_a_link_is_the_same_search() -> None:
+    # Slack wraps a pasted profile link in <...>: the handle must still come through.
+    slack = parse_command(FIND.name, from_slack("like:<https://x.com/nadia_runs> tier:nano"))
+    console = parse_command(FIND.name, "like:@nadia_runs tier:nano")
+    discord = to_command(FIND, None, {"like": "nadia_runs", "tier": "nano"})
+    assert slack == console == discord
+    assert isinstance(console, FindInfluencers)
+    assert console.request == SearchRequest("", tier=Tier.NANO, like="nadia_runs")
+
+
+def test_the_cli_builds_the_same_lookalike_as_chat() -> None:
+    args = build_parser().parse_args(["find", "--like", "@nadia_runs", "--limit", "3"])
+    cli = build_find(
+        " ".join(args.niche),
+        tier=args.tier,
+        lang=args.lang,
+        limit=args.limit,
+        like=args.like,
+    )
+    assert cli == parse_command(FIND.name, "like:@nadia_runs limit:3")
+
+
 BAD_REQUESTS: list[tuple[CommandSpec, str | None, dict[str, Any], str]] = [
     (FIND, None, {"niche": "fitness", "tier": "huge"}, "fitness tier:huge"),
     (FIND, None, {"niche": "fitness", "min": "lots"}, "fitness min:lots"),
+    (FIND, None, {"like": "@@nadia"}, "like:@@nadia"),
+    (FIND, None, {"like": "https://evil.com/x"}, "like:https://evil.com/x"),
+    (FIND, None, {"like": "(from:x)"}, "like:(from:x)"),
+    (FIND, None, {}, ""),
     (WATCHLIST, "add", {"handles": "@not-a-handle"}, "add @not-a-handle"),
     (
         DIGEST,
@@ -104,3 +150,21 @@ def test_every_front_end_offers_every_command() -> None:
         assert spec.usage in console
         assert spec.usage in slack
         assert f"/{spec.name}" in discord
+        for example in spec.examples:
+            assert example in console
+            assert example in slack
+            assert example in discord
+
+
+def test_every_help_names_the_budget_meter_and_xs_own_spending_cap() -> None:
+    console = render_help(HelpView())
+    slack = json.dumps([m.payload() for m in slack_help(HelpView())], ensure_ascii=False)
+    discord = json.dumps(
+        [[e.to_dict() for e in m.embeds] for m in discord_help(HelpView("find-influencers"))],
+        ensure_ascii=False,
+    )
+    for shown in (console, slack, discord):
+        assert "X_MONTHLY_BUDGET_USD" in shown
+        assert "402" in shown
+        assert "spending cap" in shown
+        assert "like:@" in shown

@@ -10,18 +10,21 @@ from hypothesis import strategies as st
 
 from core.commands import (
     COMMANDS,
+    SPENDING_NOTES,
     DigestAction,
     DigestCommand,
     FindInfluencers,
     HelpCommand,
+    OptionKind,
     WatchAction,
     WatchlistCommand,
     build_find,
+    command_spec,
     parse_command,
     parse_handle,
 )
 from core.errors import BadInput
-from core.models import Tier
+from core.models import SearchRequest, Tier
 
 
 def test_find_defaults() -> None:
@@ -103,6 +106,7 @@ def test_parse_never_crashes_on_any_text(text: str) -> None:
         ("https://x.com/jane_lifts", "jane_lifts"),
         ("twitter.com/jane/", "jane"),
         ("@a,", "a"),
+        ("https://mobile.twitter.com/jane?s=20", "jane"),
     ],
 )
 def test_handles(raw: str, handle: str) -> None:
@@ -177,3 +181,108 @@ def test_command_table_is_consistent() -> None:
         assert spec.usage.startswith(f"/{spec.name}")
         for opt in spec.options:
             assert f"{opt.name}:" in spec.usage or spec.name == "influencer-help"
+
+
+# Lookalike searches: like:@handle, with or without a niche
+
+
+@pytest.mark.parametrize(
+    ("text", "niche", "like"),
+    [
+        ("like:@jane_lifts", "", "jane_lifts"),
+        ("like:jane_lifts", "", "jane_lifts"),
+        ("like:https://x.com/Jane_Lifts", "", "Jane_Lifts"),
+        ("like:x.com/jane_lifts?s=21&t=abc", "", "jane_lifts"),
+        ("like:twitter.com/jane/", "", "jane"),
+        ("LIKE:@a", "", "a"),
+        ("running like:@nadia_runs", "running", "nadia_runs"),
+        ("like:@nadia_runs home workout tier:nano", "home workout", "nadia_runs"),
+    ],
+)
+def test_like_takes_a_handle_and_the_niche_becomes_optional(
+    text: str, niche: str, like: str
+) -> None:
+    cmd = parse_command("find-influencers", text)
+    assert isinstance(cmd, FindInfluencers)
+    assert (cmd.request.niche, cmd.request.like) == (niche, like)
+
+
+def test_like_keeps_the_other_options() -> None:
+    cmd = parse_command("find-influencers", "like:@jane tier:nano limit:5 lang:de")
+    assert cmd == FindInfluencers(
+        SearchRequest(niche="", tier=Tier.NANO, lang="de", limit=5, like="jane")
+    )
+    assert parse_command("find-influencers", "fitness") == FindInfluencers(
+        SearchRequest("fitness")
+    )  # no like: a plain niche search, as before
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("like:", "Option like: needs a value, e.g. like:@jane_lifts"),
+        ("like:@", "Option like: '@' is not an X handle"),
+        ("like:@@x", "Option like: '@@x' is not an X handle"),
+        ("like:https://evil.com/x", "Option like: 'https://evil.com/x' is not an X handle"),
+        ("like:(from:x)", "Option like: '(from:x)' is not an X handle"),
+        ("like:@jane-lifts", "not an X handle"),
+        ("like:@this_is_far_too_long_a_handle", "not an X handle"),
+        ("like:x.com/jane/status/123", "not an X handle"),
+        ("like:@jäne", "not an X handle"),
+        ("like:<@U123>", "not an X handle"),
+        ("like:@a like:@b", "Option like: is given twice"),
+        ("like:@a tier:huge", "Unknown tier"),
+        ("like:@a min:50k max:10k", "above max"),
+        ("tier:nano", "Which niche?"),
+    ],
+)
+def test_bad_like_input_is_refused_in_plain_words(text: str, message: str) -> None:
+    with pytest.raises(BadInput) as err:
+        parse_command("find-influencers", text)
+    assert message in str(err.value)
+    assert "Traceback" not in str(err.value)
+
+
+def test_without_niche_or_like_the_answer_shows_both_ways() -> None:
+    with pytest.raises(BadInput) as err:
+        parse_command("find-influencers", "")
+    assert "/find-influencers fitness" in str(err.value)
+    assert "like:@" in str(err.value)
+
+
+@given(st.text(max_size=60))
+def test_any_like_value_parses_to_a_handle_or_a_friendly_refusal(value: str) -> None:
+    message = ""
+    try:
+        cmd = parse_command("find-influencers", "like:" + "".join(value.split()))
+    except BadInput as err:
+        message = str(err)
+    if message:
+        assert message.startswith(("Option like:", "Which niche?"))
+        return
+    assert isinstance(cmd, FindInfluencers)
+    like = cmd.request.like
+    assert like is not None
+    assert 1 <= len(like) <= 15
+    assert all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in like)
+
+
+def test_build_find_like_matches_chat_grammar() -> None:
+    typed = build_find("", like="@jane_lifts", tier="any", limit=3)
+    chat = parse_command("find-influencers", "like:@jane_lifts tier:any limit:3")
+    assert typed == chat
+    assert build_find("running", like="x.com/nadia_runs") == parse_command(
+        "find-influencers", "running like:nadia_runs"
+    )
+
+
+def test_the_table_says_like_makes_the_niche_optional() -> None:
+    find = command_spec("find-influencers")
+    assert find.argument_required is False
+    assert find.option("like").kind is OptionKind.HANDLE
+    assert "like:@handle" in find.usage
+    assert any("like:@" in ex and ex.count(" ") == 1 for ex in find.examples)
+    assert any("like:" in note for note in find.notes)
+    spending = " ".join(SPENDING_NOTES)
+    assert "X_MONTHLY_BUDGET_USD" in spending
+    assert "402" in spending

@@ -87,7 +87,8 @@ async def test_option_types_choices_and_ranges_come_from_the_table(tree: Any) ->
     payload = _payload(tree)
     for spec, action in ((FIND, None), (DIGEST, "subscribe")):
         options = _options(payload[spec.name], action)
-        assert options[spec.argument]["required"] is True
+        # A lookalike needs no niche (like: is given instead); a digest does.
+        assert options[spec.argument]["required"] is spec.argument_required
         assert options[spec.argument]["autocomplete"] is True
         for opt in spec.options:
             registered = options[opt.name]
@@ -103,6 +104,7 @@ async def test_option_types_choices_and_ranges_come_from_the_table(tree: Any) ->
                     opt.max_value,
                 )
             else:
+                # Counts, handles and the rest stay text: people type 10k, @jane or a link.
                 assert registered["type"] == discord.AppCommandOptionType.string.value
             if opt.kind is OptionKind.TZ:
                 assert registered["autocomplete"] is True
@@ -137,6 +139,9 @@ async def test_commands_that_keep_channel_state_are_guild_only(tree: Any) -> Non
             "fitness tier:nano min:5k max:9,000 limit:5",
         ),
         (FIND, None, {"niche": "fitness", "tier": "any", "lang": "de"}, "fitness tier:any lang:de"),
+        (FIND, None, {"like": "@nadia_runs"}, "like:@nadia_runs"),
+        (FIND, None, {"like": "x.com/nadia_runs", "limit": 5}, "like:nadia_runs limit:5"),
+        (FIND, None, {"niche": "trail", "like": "nadia_runs"}, "trail like:@nadia_runs"),
         (
             WATCHLIST,
             "add",
@@ -173,6 +178,10 @@ def test_options_build_the_same_command_as_typed_text(
         (WATCHLIST, "add", {"handles": "not a handle!"}),
         (DIGEST, "subscribe", {"niche": "fitness", "tz": "Mars/Olympus"}),
         (AUDIT, None, {"handle": "two handles"}),
+        (FIND, None, {}),
+        (FIND, None, {"like": "@@nadia"}),
+        (FIND, None, {"like": "(from:nasa)"}),
+        (FIND, None, {"niche": "fitness", "like": "https://evil.com/x"}),
     ],
 )
 def test_bad_options_raise_the_cores_bad_input(
@@ -206,3 +215,16 @@ def test_the_table_fits_discords_naming_rules() -> None:
         for opt in spec.options:
             assert opt.name == opt.name.lower()
             assert 1 <= len(opt.name) <= 32
+
+
+async def test_find_registers_like_as_an_optional_text_option_after_the_niche(tree: Any) -> None:
+    options = command_payload(tree, None)
+    find = next(c for c in options if c["name"] == FIND.name)
+    names = [o["name"] for o in find["options"]]
+    assert names[:2] == ["niche", "like"]
+    like = find["options"][1]
+    assert like["required"] is False
+    assert like["type"] == discord.AppCommandOptionType.string.value
+    assert like["description"] == FIND.option("like").help
+    # Discord wants required options first; none of /find-influencers is required now.
+    assert not any(o["required"] for o in find["options"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, time
 
 import discord
@@ -31,6 +32,7 @@ from core.errors import (
     BudgetExhausted,
     XAuthError,
     XBadQuery,
+    XPaymentRequired,
     XRateLimited,
     XUnavailable,
 )
@@ -44,6 +46,8 @@ from core.models import (
     DigestSubscription,
     DigestSubscriptionsView,
     HelpView,
+    LeftOut,
+    Post,
     Reason,
     ReasonCount,
     ReasonKind,
@@ -112,7 +116,7 @@ def test_a_search_is_one_message_with_a_field_and_a_track_button_per_account() -
     assert embed.title == "Influencers on X for “fitness”"
     assert embed.description == "10 accounts found, best first."
     assert embed.footer.text is not None
-    assert "X API: 2 request(s), 150 posts read, 60 users read, ≈ $1.35" in embed.footer.text
+    assert "X cost: 2 requests · 150 posts · 60 users = $1.35" in embed.footer.text
     assert "monthly budget left $20.50" in embed.footer.text
     assert embed.footer.text.endswith("Query: (fitness OR #fitness) lang:en -is:retweet -is:reply")
     first = embed.fields[0]
@@ -120,7 +124,7 @@ def test_a_search_is_one_message_with_a_field_and_a_track_button_per_account() -
     assert first.value is not None
     assert first.value.splitlines()[0] == (
         "**12.3K** followers · micro · engagement **2.34%** · relevance 0.75 · "
-        "suspicion 0.20 · score **88.5**"
+        "suspicion 0.20 · score **88/100**"
     )
     assert "✅ engagement 2.3%" in first.value
     assert "🔍 check: 3 months old with 40K followers" in first.value
@@ -381,6 +385,7 @@ def test_an_x_rate_limit_says_when_it_resets_in_the_readers_time_zone() -> None:
         (XAuthError("401 Unauthorized: token xyz"), "X refused the bot's credentials."),
         (XUnavailable("503"), "X is not answering right now."),
         (XBadQuery("400 query"), "X could not run a search for that niche."),
+        (XPaymentRequired("402 credits xyz"), "X says this app's credits are used up"),
     ],
 )
 def test_x_errors_read_as_in_slack(err: Exception, expected: str) -> None:
@@ -407,3 +412,170 @@ def test_an_unexpected_error_is_logged_and_not_shown(caplog: pytest.LogCaptureFi
     assert message == "⚠️ Something went wrong on our side; the details are in the bot's log."
     assert "secret internals" not in message
     assert caplog.records[0].exc_info is not None
+
+
+# Evidence, lookalikes and the split cost
+
+SEED = XUser("77", "nadia_runs", "Nadia", 22_716, 300, 2_000)
+SPLIT_COST = Cost(
+    requests=9,
+    posts_read=100,
+    users_read=38,
+    usd=1.885,
+    timeline_posts=200,
+    count_requests=1,
+    usd_posts=0.5,
+    usd_users=0.38,
+    usd_timelines=1.0,
+    usd_counts=0.005,
+)
+SPLIT_COST_LINE = (
+    "X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · 200 timeline posts $1.00 · "
+    "counts $0.005 = $1.89"
+)
+
+
+def evidence_candidate(
+    i: int, *, verified: bool = True, small: bool = False, reason: str = ""
+) -> Candidate:
+    base = candidate(i, reason=reason or "engagement 2.1% over 20 posts (micro norm 1.0%)")
+    post = Post(f"{180000 + i}", base.user.id, "Hill repeats **today**, 18 km easy", likes=120)
+    return replace(
+        base,
+        score=78.4,
+        niche_posts=5 if verified else 2,
+        verified_on=20 if verified else 0,
+        verified_on_niche=18 if verified else 0,
+        mentioned_by=3,
+        small_sample=small,
+        sample_posts=(post,),
+    )
+
+
+def lookalike(candidates: list[Candidate], **overrides: object) -> SearchResult:
+    values: dict[str, object] = {
+        "niche": "running, marathon, trail",
+        "query": "(running OR marathon OR trail) lang:en -is:retweet -is:reply",
+        "source": "x-api",
+        "results": tuple(candidates),
+        "cost": SPLIT_COST,
+        "left_out": (LeftOut(7, "relevance below 0.35"),),
+        "niche_size": 10_382,
+        "seed": SEED,
+        "seed_terms": ("running", "marathon", "trail"),
+        **overrides,
+    }
+    return SearchResult(**values)  # type: ignore[arg-type]
+
+
+def test_a_lookalike_has_its_header_terms_size_left_out_and_split_cost() -> None:
+    (message,) = render(lookalike([evidence_candidate(1), evidence_candidate(2)]))
+    (embed,) = message.embeds
+    assert embed.title == "Accounts like @nadia_runs"
+    assert (embed.description or "").split("\n") == [
+        "Learned from [@nadia\\_runs](https://x.com/nadia_runs): running, marathon, trail",
+        "2 accounts found, best first.",
+        "📊 ~10,400 posts on running, marathon, trail this week.",
+        "7 accounts left out: relevance below 0.35.",
+    ]
+    assert embed.footer.text is not None
+    assert embed.footer.text.startswith(SPLIT_COST_LINE + "\nQuery: (running OR")
+    assert message.track == ("acct_1", "acct_2")
+
+
+def test_a_candidate_shows_score_out_of_100_evidence_and_a_sample_post() -> None:
+    (message,) = render(lookalike([evidence_candidate(1)]))
+    value = message.embeds[0].fields[0].value or ""
+    lines = value.split("\n")
+    assert lines[0].endswith("score **78/100**")
+    assert "✅ engagement 2.1% over 20 posts (micro norm 1.0%)" in lines
+    assert lines[-2] == "☑️ verified on its 20 latest posts · 5 niche posts in search"
+    assert lines[-1] == (
+        "[x.com/acct_1](https://x.com/acct_1) · "
+        "[sample post](https://x.com/i/status/180001): “Hill repeats \\*\\*today\\*\\*, 18 km easy”"
+    )
+
+
+def test_an_unverified_small_sample_is_flagged() -> None:
+    (message,) = render(lookalike([evidence_candidate(1, verified=False, small=True)]))
+    value = message.embeds[0].fields[0].value or ""
+    assert value.split("\n")[0].endswith("score **78/100** · **small sample**")
+    assert "❔ not verified on its timeline (judged on 2 search posts)" in value
+    assert "verified on its 20" not in value
+
+
+def test_a_niche_search_without_counts_or_seed_shows_neither() -> None:
+    result = lookalike(
+        [evidence_candidate(1)], seed=None, seed_terms=(), niche="running", niche_size=None
+    )
+    (message,) = render(result)
+    embed = message.embeds[0]
+    assert embed.title == "Influencers on X for “running”"
+    assert "Learned from" not in (embed.description or "")
+    assert "this week" not in (embed.description or "")
+
+
+def test_an_empty_lookalike_says_what_to_try() -> None:
+    (message,) = render(lookalike([], left_out=()))
+    description = message.embeds[0].description or ""
+    assert "No account in range posted like @nadia\\_runs in the last 7 days" in description
+    assert "`/find-influencers niche:<niche> like:@nadia_runs`" in description
+    assert message.view() is None
+
+
+def test_fifty_long_evidence_rich_accounts_fit_and_keep_their_links() -> None:
+    candidates = [evidence_candidate(i, reason="y" * 2_000) for i in range(50)]
+    messages = render(lookalike(candidates))
+    assert len(messages) > 1
+    assert_within_limits(messages)
+    values = [f.value or "" for m in messages for e in m.embeds for f in e.fields]
+    assert len(values) == 50
+    for i, value in enumerate(values):
+        assert "…" in value  # the reasons were cut ...
+        assert "/100**" in value
+        assert f"[sample post](https://x.com/i/status/{180000 + i})" in value  # ... not the links
+        assert "verified on its 20 latest posts" in value
+    assert [h for m in messages for h in m.track] == [f"acct_{i}" for i in range(50)]
+    last_footer = messages[-1].embeds[-1].footer.text or ""
+    assert last_footer.startswith(SPLIT_COST_LINE)
+    assert messages[0].embeds[0].title == "Accounts like @nadia_runs"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    count=st.integers(0, 50),
+    text=st.text(max_size=2_000),
+    terms=st.lists(st.text(min_size=1, max_size=200), max_size=20),
+    reason=st.text(min_size=1, max_size=500),
+)
+def test_any_lookalike_fits_discords_limits(
+    count: int, text: str, terms: list[str], reason: str
+) -> None:
+    candidates = [
+        replace(
+            evidence_candidate(i, reason=reason),
+            sample_posts=(Post(str(i), str(i), text),),
+        )
+        for i in range(count)
+    ]
+    result = lookalike(
+        candidates,
+        seed_terms=tuple(terms),
+        left_out=tuple(LeftOut(i, reason) for i in range(5)),
+        stopped_early="x" * 3_000,
+    )
+    messages = render(result)
+    assert_within_limits(messages)
+    assert len(field_names(messages)) == count
+
+
+def test_help_names_the_budget_meter_xs_spending_cap_and_lookalikes() -> None:
+    (message,) = render(HelpView())
+    embed = message.embeds[0]
+    footer = embed.footer.text or ""
+    assert "X_MONTHLY_BUDGET_USD in a calendar month" in footer
+    assert "answers 402, and the search stops at once" in footer
+    find = embed.fields[0].value or ""
+    assert "• `like`: Find accounts like this X account" in find
+    assert "e.g. `/find-influencers like:@jane_lifts`" in find
+    assert_within_limits([message])

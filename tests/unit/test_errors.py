@@ -14,6 +14,8 @@ from core.errors import (
     XApiError,
     XAuthError,
     XBadQuery,
+    XOperatorRejected,
+    XPaymentRequired,
     XRateLimited,
     XUnavailable,
     user_message,
@@ -31,6 +33,11 @@ RESET = datetime(2026, 11, 16, 14, 5, tzinfo=UTC)
         (XBadQuery("400: raw X body"), "Try other words"),
         (XUnavailable("503 raw"), "not answering right now"),
         (XApiError("402 raw X body"), "answered with an error"),
+        (
+            XPaymentRequired("402 Payment Required: raw X body"),
+            "credits are used up or its spending cap is reached (402)",
+        ),
+        (XOperatorRejected("400 min_likes raw", "min_likes"), "Try other words"),
         (BudgetExhausted("The monthly X budget is spent"), "monthly X budget is spent"),
         (UnknownHandle(["ghost"]), "No X account found for @ghost"),
         (BadInput("Unknown tier 'huge'."), "Unknown tier"),
@@ -48,3 +55,11 @@ def test_each_error_has_its_words(err: ScoutError, words: str) -> None:
 def test_platforms_render_the_reset_time_their_way() -> None:
     message = user_message(XRateLimited("429", RESET), lambda t: f"<t:{int(t.timestamp())}:R>")
     assert f"<t:{int(RESET.timestamp())}:R>" in message
+
+
+def test_a_402_says_what_to_do_and_that_nothing_more_was_read() -> None:
+    message = user_message(XPaymentRequired("402 {'title': 'CreditsDepleted'} Bearer abc"))
+    assert message == (
+        "X says this app's credits are used up or its spending cap is reached (402). "
+        "Nothing more was read; add credits or raise the cap in the X developer console."
+    )

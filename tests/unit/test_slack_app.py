@@ -37,6 +37,7 @@ from core.errors import (
     UnknownHandle,
     XAuthError,
     XBadQuery,
+    XPaymentRequired,
     XRateLimited,
     XUnavailable,
 )
@@ -108,6 +109,7 @@ RESET = datetime(2026, 3, 2, 14, 5, tzinfo=UTC)
         (XAuthError("401 Bearer AAAA-secret"), "refused the bot's credentials"),
         (XUnavailable("503 after 4 attempts"), "not answering right now"),
         (XBadQuery("400: query too long"), "could not run a search"),
+        (XPaymentRequired("402 Bearer AAAA-secret"), "spending cap is reached (402)"),
         (ScoutError("Weekly digests are not enabled on this bot."), "not enabled"),
         (RuntimeError("xoxb-secret in a traceback"), "Something went wrong on our side"),
     ],
@@ -169,6 +171,15 @@ def test_retry_after_comes_from_slack() -> None:
 )
 def test_install_page_is_on_the_configured_slack_host(base: str, authorize: str) -> None:
     assert authorization_url(base) == authorize
+
+
+def test_the_manifest_shows_the_lookalike_syntax() -> None:
+    hint = next(
+        line for line in MANIFEST.read_text(encoding="utf-8").splitlines() if "like:@" in line
+    )
+    assert hint.strip().startswith("usage_hint:")
+    assert "<niche>|like:@handle" in hint
+    assert len(hint) < 1_000  # Slack's limit on a usage hint
 
 
 def test_manifest_is_generated_from_the_command_table() -> None:

@@ -17,12 +17,15 @@ from adapters.slack.render import (
     SlackMessage,
     audit_button_value,
     escape,
+    header,
     paginate,
     render,
     render_digest,
     render_help,
+    render_progress,
     render_search,
     search_command_text,
+    search_cost_text,
 )
 from core.commands import COMMANDS, FindInfluencers, parse_command
 from core.models import (
@@ -34,6 +37,8 @@ from core.models import (
     DigestSubscription,
     DigestSubscriptionsView,
     HelpView,
+    LeftOut,
+    Post,
     Reason,
     ReasonCount,
     ReasonKind,
@@ -351,3 +356,230 @@ def test_a_huge_watchlist_says_how_many_more() -> None:
 def test_unknown_reply_types_are_refused() -> None:
     with pytest.raises(TypeError):
         render(object())
+
+
+# --- evidence, lookalikes and the split cost -----------------------------------------
+
+SEED = XUser("77", "nadia_runs", "Nadia", 22_716, 300, 2_000)
+SPLIT_COST = Cost(
+    requests=9,
+    posts_read=100,
+    users_read=38,
+    usd=1.885,
+    timeline_posts=200,
+    count_requests=1,
+    usd_posts=0.5,
+    usd_users=0.38,
+    usd_timelines=1.0,
+    usd_counts=0.005,
+)
+SPLIT_COST_TEXT = (
+    "X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · 200 timeline posts $1.00 · "
+    "counts $0.005 = *$1.89*"
+)
+
+
+def evidence_candidate(
+    i: int, *, verified: bool = True, small: bool = False, long: bool = False
+) -> Candidate:
+    user = XUser(f"{2000 + i}", f"runner_{i:02d}", f"Runner {i}", 24_000 + i, 300, 900)
+    reasons = (
+        Reason(ReasonKind.STRENGTH, "engagement 2.1% over 20 posts (micro norm 1.0%)"),
+        Reason(ReasonKind.STRENGTH, "18 of 20 latest posts on running"),
+        Reason(ReasonKind.STRENGTH, f"3 niche accounts mention @{user.username}"),
+        *(Reason(ReasonKind.STRENGTH, "long " * 200) for _ in range(6 if long else 0)),
+    )
+    post = Post(
+        f"{180000 + i}",
+        user.id,
+        "Long run <!here> & hill repeats today, 18 km at easy pace " + ("x" * 400 if long else ""),
+        likes=120,
+        reposts=4,
+        replies=9,
+    )
+    return Candidate(
+        user=user,
+        tier=Tier.MICRO,
+        engagement_rate=0.021,
+        relevance=0.9,
+        suspicion=0.05,
+        score=78.4 - i / 10,
+        reasons=reasons,
+        sampled_posts=20 if verified else 2,
+        niche_posts=5 if verified else 2,
+        verified_on=20 if verified else 0,
+        verified_on_niche=18 if verified else 0,
+        mentioned_by=3,
+        small_sample=small,
+        sample_posts=(post,),
+    )
+
+
+def lookalike(n: int, **overrides: object) -> SearchResult:
+    values: dict[str, object] = {
+        "niche": "running, marathon, trail",
+        "query": "(running OR marathon OR trail) lang:en -is:retweet -is:reply",
+        "source": "x-api",
+        "results": tuple(evidence_candidate(i) for i in range(n)),
+        "cost": SPLIT_COST,
+        "left_out": (LeftOut(7, "relevance below 0.35"),),
+        "niche_size": 10_382,
+        "seed": SEED,
+        "seed_terms": ("running", "marathon", "trail"),
+        "budget_left_usd": 20.0,
+        **overrides,
+    }
+    return SearchResult(**values)  # type: ignore[arg-type]
+
+
+def first_section(message: SlackMessage) -> str:
+    return str(next(b for b in message.blocks if b["type"] == "section")["text"]["text"])
+
+
+def test_a_candidate_shows_its_score_evidence_and_a_sample_post() -> None:
+    (message,) = render_search(lookalike(1))
+    text = first_section(message)
+    lines = text.split("\n")
+    assert lines[0] == "*1. <https://x.com/runner_00|@runner_00>* · Runner 0 · *78/100*"
+    assert "engagement 2.1% over 20 posts (micro norm 1.0%)" in text
+    assert "18 of 20 latest posts on running" in text
+    assert "3 niche accounts mention @runner_00" in text
+    assert ":ballot_box_with_check: Verified on its 20 latest posts · 5 niche posts in search" in (
+        lines
+    )
+    assert lines[-1] == (
+        "<https://x.com/i/status/180000|Sample post>: "
+        "“Long run &lt;!here&gt; &amp; hill repeats today, 18 km at easy pace”"
+    )
+    assert "small sample" not in text
+
+
+def test_an_unverified_small_sample_says_so() -> None:
+    result = lookalike(0, results=(evidence_candidate(0, verified=False, small=True),))
+    text = first_section(render_search(result)[0])
+    assert text.split("\n")[0].endswith("*78/100* · _small sample_")
+    assert ":grey_question: Not verified on its timeline (judged on 2 search posts)" in text
+    assert "Verified on its" not in text
+
+
+def test_a_lookalike_has_its_header_seed_terms_size_left_out_and_split_cost() -> None:
+    (message,) = render_search(lookalike(2))
+    assert message.blocks[0] == header("Accounts like @nadia_runs · 2 found")
+    every = texts(message)
+    assert "Learned from <https://x.com/nadia_runs|@nadia_runs>: running, marathon, trail" in every
+    assert ":bar_chart: ~10,400 posts on running, marathon, trail this week" in every
+    assert "7 accounts left out: relevance below 0.35" in every
+    assert SPLIT_COST_TEXT + " · monthly budget left $20.00" in every
+    assert message.text == "2 accounts like @nadia_runs: @runner_00, @runner_01"
+
+
+def test_a_niche_search_keeps_its_header_and_shows_what_it_knows() -> None:
+    result = lookalike(1, seed=None, seed_terms=(), niche="running", niche_size=None)
+    (message,) = render_search(result)
+    assert message.blocks[0] == header("Influencers for “running” · 1 found")
+    every = texts(message)
+    assert "Learned from" not in every
+    assert "this week" not in every  # the size was not counted
+    assert "7 accounts left out" in every
+
+
+@pytest.mark.parametrize(
+    ("left_out", "line"),
+    [
+        ((LeftOut(1, "relevance below 0.35"),), "1 account left out: relevance below 0.35"),
+        (
+            (LeftOut(3, "relevance below 0.35"), LeftOut(2, "protected <!channel>")),
+            "3 accounts left out: relevance below 0.35 · 2 accounts left out: "
+            "protected &lt;!channel&gt;",
+        ),
+    ],
+)
+def test_the_left_out_line_counts_and_escapes(left_out: tuple[LeftOut, ...], line: str) -> None:
+    (message,) = render_search(lookalike(1, left_out=left_out))
+    assert line in texts(message)
+
+
+@pytest.mark.parametrize(
+    ("cost", "shown"),
+    [
+        (SPLIT_COST, SPLIT_COST_TEXT),
+        (Cost(3, 300, 120, 2.7), "X cost: 3 requests · 300 posts · 120 users = *$2.70*"),
+        (Cost(), "X cost: 0 requests = *$0.00*"),
+        (
+            Cost(1, 0, 1, 0.01, usd_users=0.01),
+            "X cost: 1 request · 1 user $0.01 = *$0.01*",
+        ),
+        (
+            Cost(2, 0, 0, 0.01, count_requests=2, usd_counts=0.01),
+            "X cost: 2 requests · 2 counts $0.01 = *$0.01*",
+        ),
+    ],
+)
+def test_the_cost_is_split_by_what_was_paid_for(cost: Cost, shown: str) -> None:
+    assert search_cost_text(cost) == shown
+
+
+def test_sample_and_cached_costs_say_so() -> None:
+    text = search_cost_text(SPLIT_COST, sample=True, from_cache=True)
+    assert text.startswith("What this would cost on X: 9 requests · 100 posts $0.50")
+    assert text.endswith("= *$1.89* (served from today's cache)")
+
+
+def test_an_empty_lookalike_says_what_to_try() -> None:
+    (message,) = render_search(lookalike(0, left_out=()))
+    text = first_section(message)
+    assert "No account in range posted like @nadia_runs in the last 7 days" in text
+    assert "`tier:any`" in text
+    assert "`/find-influencers &lt;niche&gt; like:@nadia_runs`" in text
+    assert "<niche>" not in str(message.blocks)
+    assert message.text == "0 accounts like @nadia_runs"
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_fifty_evidence_rich_candidates_fit_and_keep_their_links(long: bool) -> None:
+    result = lookalike(0, results=tuple(evidence_candidate(i, long=long) for i in range(50)))
+    messages = render_search(result, share=SearchRequest("", like="nadia_runs", limit=50))
+    check_limits(messages)
+    blocks = [b for m in messages for b in m.blocks]
+    candidates = [b for b in blocks if b["type"] == "section" and "accessory" in b]
+    assert len(candidates) == 50
+    for i, block in enumerate(candidates):
+        text = block["text"]["text"]
+        assert f"|@runner_{i:02d}>*" in text
+        assert "/100*" in text
+        assert f"<https://x.com/i/status/{180000 + i}|Sample post>" in text  # never cut
+        assert "Verified on its 20 latest posts" in text
+    assert sum("Accounts like @nadia_runs" in str(m.blocks[0]) for m in messages) == 1
+    assert SPLIT_COST_TEXT in texts(messages[-1])
+    assert "7 accounts left out" in texts(messages[-1])
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        SearchRequest("", like="nadia_runs"),
+        SearchRequest("trail running", tier=None, like="Nadia_Runs", limit=3),
+    ],
+)
+def test_a_lookalike_share_button_runs_the_same_lookalike(request_: SearchRequest) -> None:
+    value = search_command_text(request_)
+    assert f"like:@{request_.like}" in value
+    assert parse_command("find-influencers", value) == FindInfluencers(request_)
+
+
+def test_the_progress_message_of_a_lookalike_names_the_seed() -> None:
+    assert render_progress("", like="nadia_runs").text.startswith(
+        "Looking on X for accounts like @nadia_runs…"
+    )
+    assert render_progress("fitness").text.startswith("Searching X for “fitness”…")
+
+
+def test_help_names_the_budget_meter_xs_spending_cap_and_lookalikes() -> None:
+    (message,) = render_help(HelpView())
+    text = texts(message)
+    assert "*What it costs*" in text
+    assert "`X_MONTHLY_BUDGET_USD` in a calendar month" in text
+    assert "answers 402, and the search stops at once" in text
+    assert "`/find-influencers like:@jane_lifts`" in text
+    assert "like:@handle finds accounts like that one" in text
+    check_limits([message])
