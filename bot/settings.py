@@ -33,14 +33,16 @@ class Settings(BaseSettings):
     x_price_per_count_request_usd: float = Field(0.005, ge=0)
     x_search_max_pages: int = Field(3, ge=1, le=10)
     x_search_page_size: int = Field(100, ge=10, le=100)
-    x_search_sort_order: str = Field("recency", pattern="^(recency|relevancy)$")
-    # min_likes: asked of X = this x the low end of the wanted follower range (0 = never).
-    x_search_min_likes_per_follower: float = Field(0.002, ge=0, le=1)
+    x_search_sort_order: str = Field("relevancy", pattern="^(recency|relevancy)$")
+    # Likes band of the posts asked for, as multiples of what accounts at the ends of the
+    # wanted range typically get: "0.4,3" -> min_likes:40 -min_likes:1500 for micro.
+    x_search_like_band: str = Field("0.4,3", pattern=r"^\s*(off|\d+(\.\d+)?\s*,\s*\d+(\.\d+)?)\s*$")
     x_search_count_first: bool = True
     # Accounts stored more recently than this are not looked up again by a search.
     x_user_max_age_hours: float = Field(24.0, ge=0)
     # Best candidates verified on their own timeline, and posts read from each.
     x_verify_top: int = Field(10, ge=0, le=50)
+    x_verify_first: int = Field(10, ge=5, le=100)
     x_verify_posts: int = Field(20, ge=5, le=100)
     # Accounts below this niche relevance (0-1) are left out of results (and counted).
     min_relevance: float = Field(0.35, ge=0, le=1)
@@ -114,6 +116,14 @@ class Settings(BaseSettings):
     @property
     def weights(self) -> ScoringWeights:
         return ScoringWeights.parse(self.scoring_weights)
+
+    @property
+    def like_band(self) -> tuple[float, float]:
+        text = self.x_search_like_band.strip().lower()
+        if text == "off":
+            return (0.0, 0.0)
+        floor, _, ceiling = text.partition(",")
+        return (float(floor), float(ceiling))
 
     @property
     def prices(self) -> Prices:

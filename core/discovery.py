@@ -60,7 +60,7 @@ from core.models import (
     SearchResult,
     XUser,
 )
-from core.niches import NicheQuery, build_query, query_from_terms
+from core.niches import NicheQuery, build_query, matches_niche, query_from_terms
 from core.ports import AccountStore, Clock, SearchCache, XSource
 from core.scoring import EngagementNorms, ScoringWeights, rank, score_candidate
 from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for, tier_range
@@ -77,11 +77,15 @@ SORT_ORDERS = ("recency", "relevancy")
 class DiscoverySettings:
     """How much of X a search may read, and how candidates are judged.
 
-    `min_likes_per_follower` sets the `min_likes:` filter from the low end of the wanted
-    range (0.002 x 10,000 = 20 likes for micro: a micro account at half the tier's
-    typical engagement still clears it, casual posts and spam do not). `lookups_per_result`
-    bounds the authors looked up per result wanted; `verify_top` accounts are read on
-    their timeline (`verify_posts` posts each, $0.005 a post).
+    `like_band` bounds the likes of the posts asked for, as multiples of what an account
+    at each end of the wanted range typically gets (its tier's engagement norm): for
+    micro (10K-50K, norm 1 %) the default (0.4, 3.0) asks for `min_likes:40
+    -min_likes:1500`. A micro account at under half the typical engagement still clears
+    the floor; casual posts and spam do not; posts above the ceiling come from bigger
+    accounts. (0, 0) turns the band off. `lookups_per_result` bounds the authors looked
+    up per result wanted. The best `verify_top` are read on their own timeline:
+    `verify_first` posts, and up to `verify_posts` when the first ones leave the share on
+    the niche unclear ($0.005 a post).
     """
 
     max_pages: int = 3
@@ -89,14 +93,17 @@ class DiscoverySettings:
     bounds: TierBoundaries = DEFAULT_TIERS
     weights: ScoringWeights = field(default_factory=ScoringWeights)
     norms: EngagementNorms = field(default_factory=EngagementNorms)
-    sort_order: str = "recency"
-    min_likes_per_follower: float = 0.002
+    # Measured on the realistic world (bench/discovery_bench.py): within the likes band,
+    # X's relevancy order surfaces more authentic micro creators per page than recency.
+    sort_order: str = "relevancy"
+    like_band: tuple[float, float] = (0.4, 3.0)
     size_niche: bool = True
     user_max_age: timedelta = timedelta(hours=24)
-    lookups_per_result: float = 2.0
-    min_lookups: int = 40
+    lookups_per_result: float = 1.2
+    min_lookups: int = 30
     min_mentions: int = 2
     verify_top: int = 10
+    verify_first: int = 10
     verify_posts: int = 20
     min_relevance: float = 0.35
     # Timelines read at once: X allows thousands a window; this only keeps bursts polite.
@@ -316,14 +323,20 @@ class Discovery:
         await self._cache.put_cached(key, day, {"total": counts.total})
         return counts.total
 
-    def _min_likes(self, low: int, size: int | None) -> int | None:
-        """The `min_likes:` filter, or None when the niche fits in the pages we may read."""
+    def _like_band(self, low: int, high: int | None, size: int | None) -> str | None:
+        """`min_likes:L [-min_likes:H]`, or None when the niche fits in the pages we may read."""
         s = self.settings
-        if low <= 0 or s.min_likes_per_follower <= 0:
+        floor, ceiling = s.like_band
+        if low <= 0 or floor <= 0:
             return None
         if size is not None and size <= s.max_pages * s.page_size:
             return None
-        return max(1, round(low * s.min_likes_per_follower))
+        norms, bounds = s.norms, s.bounds
+        band = f"min_likes:{max(1, round(low * norms.for_tier(tier_for(low, bounds)) * floor))}"
+        if high is not None and ceiling > 0:
+            top = round(high * norms.for_tier(tier_for(high - 1, bounds)) * ceiling)
+            band += f" -min_likes:{max(2, top)}"
+        return band
 
     async def _operator_rejected(self, operator: str) -> bool:
         key = f"operator-rejected|{self._x.name}|{operator}"
@@ -340,7 +353,7 @@ class Discovery:
     ) -> list[Post]:
         """Posts on the niche, from today's cache where possible, until enough authors."""
         s = self.settings
-        min_likes = self._min_likes(low, size)
+        min_likes = self._like_band(low, high, size)
         if min_likes is not None and await self._operator_rejected("min_likes"):
             min_likes = None
         wanted = max(s.min_lookups, math.ceil(request.limit * s.lookups_per_result))
@@ -463,9 +476,15 @@ class Discovery:
         niche: NicheQuery,
         run: _Run,
     ) -> list[Candidate]:
-        """Re-score the best `verify_top` on their own timeline; drop those X cannot show."""
+        """Re-score the best `verify_top` on their own timeline; drop those X cannot show.
+
+        An account whose search evidence already settles its niche (several niche posts
+        this week and a bio on the niche) is not read again: the money goes where the
+        evidence is thin.
+        """
         s = self.settings
-        top = ranked[: s.verify_top] if s.verify_posts >= 5 else []
+        head = ranked[: s.verify_top] if s.verify_posts >= 5 else []
+        top = [c for c in head if not _settled(c, niche)]
         # The worst case of every timeline is checked before any is read, so reading
         # them at once cannot overrun the budget.
         affordable = len(top)
@@ -475,13 +494,17 @@ class Discovery:
             run.stop("verified fewer accounts: the monthly X budget would be exceeded")
             top = top[:affordable]
         gate = asyncio.Semaphore(s.verify_concurrency)
+        first = max(5, min(s.verify_first, s.verify_posts))
 
         async def one(candidate: Candidate) -> Candidate | None:
             async with gate:
                 if run.halted:
                     return candidate
                 try:
-                    posts = await self._timeline(candidate.user.id, s.verify_posts, run)
+                    posts = await self._timeline(candidate.user.id, first, run)
+                    if posts is not None and _unclear(posts, niche, first):
+                        # The latest posts of the short read cost nothing again today.
+                        posts = await self._timeline(candidate.user.id, s.verify_posts, run)
                 except _STOPPING as err:
                     run.stop(f"verified fewer accounts: {err}", err)
                     return candidate
@@ -490,8 +513,9 @@ class Discovery:
             return self._score(candidate.user, evidence.get(candidate.user.id), niche, posts)
 
         checked = await asyncio.gather(*(one(c) for c in top))
-        verified = [c for c in checked if c is not None]
-        return rank([*verified, *ranked[len(top) :]])
+        read = {c.user.id for c in top}
+        rest = [c for c in ranked if c.user.id not in read]
+        return rank([*(c for c in checked if c is not None), *rest])
 
     # --- lookalikes -----------------------------------------------------------------
 
@@ -511,7 +535,7 @@ class Discovery:
                 f"@{seed.username} has no recent posts (replies and reposts aside) to learn "
                 "from; try another account or a niche."
             )
-        learned = lookalike.seed_terms(posts, handle=seed.username)
+        learned = lookalike.seed_terms(posts, handle=seed.username, bio=seed.description)
         base = build_query(request.niche, _lang(request)).terms if request.niche.strip() else ()
         terms = (*base, *learned)
         if not terms:
@@ -551,9 +575,31 @@ class Discovery:
         return f"found|{self._x.name}|{low}|{high}|{niche.query}"
 
 
+# A short timeline read whose share on the niche falls in this range is read further.
+UNCLEAR_SHARE = (0.25, 0.55)
+
+
+# Niche posts seen in search that, with a bio on the niche, settle an account's focus.
+SETTLED_NICHE_POSTS = 3
+
+
+def _settled(candidate: Candidate, niche: NicheQuery) -> bool:
+    return candidate.niche_posts >= SETTLED_NICHE_POSTS and matches_niche(
+        candidate.user.description, niche
+    )
+
+
+def _unclear(posts: Sequence[Post], niche: NicheQuery, asked: int) -> bool:
+    """Whether `asked` latest posts leave the account's share on the niche undecided."""
+    if len(posts) < asked:  # that is all it has posted lately: reading on finds nothing
+        return False
+    share = sum(1 for p in posts if matches_niche(p.text, niche)) / len(posts)
+    return UNCLEAR_SHARE[0] <= share <= UNCLEAR_SHARE[1]
+
+
 def _lang(request: SearchRequest) -> str | None:
     return None if request.lang in ("", "any") else request.lang
 
 
-def _with_min_likes(query: str, min_likes: int | None) -> str:
-    return query if min_likes is None else f"{query} min_likes:{min_likes}"
+def _with_min_likes(query: str, band: str | None) -> str:
+    return query if band is None else f"{query} {band}"

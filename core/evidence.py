@@ -28,7 +28,7 @@ TYPICAL_REACH = 0.15
 TYPICAL_ENGAGEMENT = 0.012
 # An author is worth a lookup when its estimated audience is within this factor of the
 # wanted range: estimates from a few posts are noisy, and a lookup costs $0.01.
-ESTIMATE_SLACK = 4.0
+ESTIMATE_SLACK = 2.5
 
 
 @dataclass

@@ -18,6 +18,7 @@ MAX_HASHTAGS = 4
 MAX_WORDS = 3
 # A term must recur: one post's word is an accident, two make a habit.
 MIN_POSTS_WITH_TERM = 2
+WORD_SHARE = 0.4
 
 _WORD = re.compile(r"(?<![#@\w'])[^\W\d_]\w{2,}", re.UNICODE)
 _TAG = re.compile(r"(?<![\w#])#(\w{2,50})", re.UNICODE)
@@ -169,12 +170,14 @@ def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def seed_terms(posts: Sequence[Post], *, handle: str = "") -> tuple[str, ...]:
+def seed_terms(posts: Sequence[Post], *, handle: str = "", bio: str = "") -> tuple[str, ...]:
     """The seed's topic as search terms: its recurring hashtags first, then words.
 
     Hashtags come from `entities` when X sent them, else from the text. A term counts
     once per post and must appear in at least `MIN_POSTS_WITH_TERM` posts (or, for a
-    seed with a single post, in that one).
+    seed with a single post, in that one). A word must also be in the bio or in
+    `WORD_SHARE` of the posts: a phrase repeated twice ("matters more than itself") is
+    a habit of speech, not a topic.
     """
     tags: Counter[str] = Counter()
     words: Counter[str] = Counter()
@@ -188,7 +191,10 @@ def seed_terms(posts: Sequence[Post], *, handle: str = "") -> tuple[str, ...]:
         words.update(w for w in post_words if w != own)
     need = 1 if len(posts) == 1 else MIN_POSTS_WITH_TERM
     top_tags = [t for t, n in _ranked(tags) if n >= need][:MAX_HASHTAGS]
-    top_words = [w for w, n in _ranked(words) if n >= need][:MAX_WORDS]
+    in_bio = set(_WORD.findall(_normal(bio)))
+    common = max(need, WORD_SHARE * len(posts))
+    top_words = [w for w, n in _ranked(words) if n >= need and (w in in_bio or n >= common)]
+    top_words = top_words[:MAX_WORDS]
     return (*(f"#{t}" for t in top_tags), *top_words)
 
 

@@ -269,7 +269,7 @@ async def test_audit_reads_pages_of_at_most_1000_until_the_sample_is_reached() -
     assert result.source == "x-api"
     assert result.observed_at == NOW
     # one lookup + three pages; each user read charged once
-    assert result.cost == Cost(4, 0, 2_501, 25.01)
+    assert result.cost == Cost(4, 0, 2_501, 25.01, usd_users=25.01)
     assert result.budget_left_usd == pytest.approx(100 - 25.01)
 
 

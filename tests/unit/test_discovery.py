@@ -155,20 +155,34 @@ async def test_verified_candidates_show_their_timeline_share_and_engagement() ->
     discovery, x, _, _ = make()
     result = await discovery.search(SearchRequest("fitness"))
     top = next(c for c in result.results if c.user.id == "1")
-    assert top.verified_on == 20
-    assert top.verified_on_niche == 16
+    assert top.verified_on == 10  # the first 10 latest posts were clear enough
+    assert top.verified_on_niche == 10
     texts = [r.text for r in top.reasons]
-    assert "16 of 20 latest posts on fitness" in texts
-    assert any(t.startswith("engagement ") and "over 20 posts" in t for t in texts)
-    # engagement over the whole timeline: 20 posts of 300 + 32 interactions
+    assert "10 of 10 latest posts on fitness" in texts
+    assert any(t.startswith("engagement ") and "over 10 posts" in t for t in texts)
+    # engagement over the timeline posts read: 300 + 32 interactions each
     assert top.engagement_rate == pytest.approx((300 + 32) / 20_000)
     assert x.count("timeline") == 3  # the three micro accounts
+
+
+async def test_an_unclear_share_reads_further_and_pays_only_for_new_posts() -> None:
+    posts, users = world()
+    lines = timelines_for(users, on_niche=5, total=20)  # 5 of the first 10: unclear
+    discovery, x, _, _ = make(posts, users, timelines=lines)
+    result = await discovery.search(SearchRequest("fitness"))
+    top = next(c for c in result.results if c.user.id == "1")
+    assert (top.verified_on, top.verified_on_niche) == (20, 5)
+    assert ("timeline", ("1", 10)) in x.calls
+    assert ("timeline", ("1", 20)) in x.calls
+    # 3 accounts x (10 + 20) posts returned, but the first 10 of each are billed once
+    assert result.cost.timeline_posts == 90
+    assert result.cost.usd_timelines == pytest.approx(3 * 20 * 0.005)
 
 
 async def test_off_topic_account_with_one_lucky_post_is_left_out_and_counted() -> None:
     posts, users = world()
     users.append(user("8", 22_000, description="Chef. Recipes and food photography."))
-    posts.append(post("8", 600, "Cooking after my workout", pid="p8"))
+    posts.append(post("8", 600, "Cooking after my workout", impressions=3_000, pid="p8"))
     lines = timelines_for(users)
     lines["8"] = [post("8", 500, "Pasta night, recipe below")] * 19 + [
         post("8", 600, "Cooking after my workout")
@@ -203,7 +217,8 @@ async def test_one_post_of_engagement_is_flagged_as_a_small_sample_and_weighs_le
     discovery, _, _, _ = make(posts, users, verify_top=0)
     result = await discovery.search(SearchRequest("fitness"))
     by_id = {c.user.id: c for c in result.results}
-    assert by_id["1"].small_sample and not by_id["2"].small_sample
+    assert by_id["1"].small_sample
+    assert not by_id["2"].small_sample
     assert any("small sample" in r.text for r in by_id["1"].reasons)
     assert by_id["1"].score < by_id["2"].score
 
@@ -232,7 +247,9 @@ async def test_min_likes_is_asked_only_when_the_niche_outgrows_the_pages() -> No
     big, x, _, _ = make(posts + crowd, users, page_size=10, max_pages=2)
     result = await big.search(SearchRequest("fitness"))
     queries = [args[0] for kind, args in x.calls if kind == "search"]
-    assert queries and all(q.endswith("min_likes:20") for q in queries)
+    # micro: 0.4 x 1 % of 10K likes at least, under 3 x 1 % of 50K
+    assert queries
+    assert all(q.endswith(" min_likes:40 -min_likes:1500") for q in queries)
     assert result.niche_size == 37
 
 
@@ -244,7 +261,8 @@ async def test_a_400_for_min_likes_falls_back_and_is_remembered_for_the_day() ->
     result = await discovery.search(SearchRequest("fitness"))
     assert result.results
     first = [args[0] for kind, args in x.calls if kind == "search"]
-    assert "min_likes:20" in first[0] and "min_likes" not in first[1]
+    assert "min_likes:40" in first[0]
+    assert "min_likes" not in first[1]
     x.calls.clear()
     await discovery.search(SearchRequest("fitness", tier=Tier.NANO))
     assert all("min_likes" not in args[0] for kind, args in x.calls if kind == "search")
@@ -260,11 +278,11 @@ async def test_cost_is_split_by_posts_users_timelines_and_counts() -> None:
     assert c.posts_read == 7
     looked_up = sum(len(ids) for kind, ids in x.calls if kind == "ids")
     assert c.users_read == looked_up
-    assert c.timeline_posts == 3 * 20
+    assert c.timeline_posts == 3 * 10
     assert c.count_requests == 1
     assert c.usd_posts == pytest.approx(7 * 0.005)
     assert c.usd_users == pytest.approx(looked_up * 0.010)
-    assert c.usd_timelines == pytest.approx(60 * 0.005)
+    assert c.usd_timelines == pytest.approx(30 * 0.005)
     assert c.usd_counts == pytest.approx(0.005)
     assert c.usd == pytest.approx(c.usd_posts + c.usd_users + c.usd_timelines + c.usd_counts)
     assert c.requests == len(x.calls)
@@ -285,17 +303,18 @@ async def test_second_identical_search_same_day_reads_nothing_from_x() -> None:
 
 async def test_accounts_stored_recently_are_not_looked_up_again() -> None:
     posts, users = world()
-    discovery, x, store, clock = make(posts, users)
+    discovery, x, store, _clock = make(posts, users)
     await store.save_users(users[:2], NOW - timedelta(hours=2))
     await store.save_users(users[2:3], NOW - timedelta(hours=30))
     await discovery.search(SearchRequest("fitness"))
     looked_up = {i for kind, ids in x.calls if kind == "ids" for i in ids}
-    assert "1" not in looked_up and "2" not in looked_up
+    assert "1" not in looked_up
+    assert "2" not in looked_up
     assert "3" in looked_up  # older than X_USER_MAX_AGE_HOURS (24)
 
 
 async def test_next_utc_day_reads_again() -> None:
-    discovery, x, store, clock = make()
+    discovery, x, _store, clock = make()
     await discovery.search(SearchRequest("fitness"))
     clock.advance(days=1)
     again = await discovery.search(SearchRequest("fitness"))
@@ -362,7 +381,8 @@ async def test_budget_never_exceeded_and_search_says_what_it_skipped() -> None:
     result = await discovery.search(SearchRequest("fitness"))
     spent = await store.spent_usd(NOW.date().replace(day=1), NOW.date())
     assert spent <= 0.20
-    assert result.stopped_early and "budget" in result.stopped_early
+    assert result.stopped_early
+    assert "budget" in result.stopped_early
     assert x.count("timeline") < 3
 
 
@@ -378,7 +398,8 @@ async def test_rate_limit_after_some_pages_keeps_what_was_read() -> None:
     x.faults = [None, rate_limited()]
     result = await discovery.search(SearchRequest("fitness"))
     assert result.pages_read == 1
-    assert result.stopped_early and "rate limit" in result.stopped_early
+    assert result.stopped_early
+    assert "rate limit" in result.stopped_early
 
 
 async def test_rate_limit_on_first_page_raises() -> None:
@@ -403,23 +424,27 @@ async def test_402_on_the_first_page_raises_without_another_request() -> None:
     x.faults = [XPaymentRequired("credits used up (402)")]
     with pytest.raises(XPaymentRequired):
         await discovery.search(SearchRequest("fitness"))
-    assert x.count("ids") == 0 and x.count("timeline") == 0
+    assert x.count("ids") == 0
+    assert x.count("timeline") == 0
 
 
 async def test_402_mid_search_ends_it_at_once_with_what_was_found() -> None:
     discovery, x, _, _ = make(page_size=10, cap=3, max_pages=5, min_lookups=100)
     x.faults = [None, XPaymentRequired("X says the credits are used up (402)")]
     result = await discovery.search(SearchRequest("fitness"))
-    assert result.stopped_early and "402" in result.stopped_early
+    assert result.stopped_early
+    assert "402" in result.stopped_early
     assert x.searches == 2
-    assert x.count("ids") == 0 and x.count("timeline") == 0  # nothing after X said no
+    assert x.count("ids") == 0
+    assert x.count("timeline") == 0
 
 
 async def test_402_on_lookups_stops_before_timelines() -> None:
     discovery, x, _, _ = make()
     x.lookup_faults = [XPaymentRequired("credits used up (402)")]
     result = await discovery.search(SearchRequest("fitness"))
-    assert result.stopped_early and "402" in result.stopped_early
+    assert result.stopped_early
+    assert "402" in result.stopped_early
     assert x.count("timeline") == 0
     assert result.results == ()
 
@@ -495,13 +520,16 @@ async def test_lookalike_learns_terms_excludes_the_seed_and_includes_who_it_enga
     posts, users, lines = seed_world()
     discovery, x, _, _ = make(posts, users, timelines=lines)
     result = await discovery.search(SearchRequest("", like="seedcoach"))
-    assert result.seed is not None and result.seed.username == "seedcoach"
-    assert "#kettlebell" in result.seed_terms and "#fitness" in result.seed_terms
+    assert result.seed is not None
+    assert result.seed.username == "seedcoach"
+    assert "#kettlebell" in result.seed_terms
+    assert "#fitness" in result.seed_terms
     ids = {c.user.id for c in result.results}
     assert "42" not in ids
     assert "43" in ids  # the seed engages with it
     queries = [args[0] for kind, args in x.calls if kind == "search"]
-    assert queries and "#kettlebell" in queries[0]
+    assert queries
+    assert "#kettlebell" in queries[0]
 
 
 async def test_lookalike_of_unknown_handle_says_so() -> None:

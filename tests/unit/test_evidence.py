@@ -66,7 +66,8 @@ def test_audience_estimate(impressions: list[int], likes: list[int], expected: f
         (3_000, 10_000, 50_000, True),  # ~20K
         (30, 10_000, 50_000, False),  # ~200: spam or a casual account
         (3_000_000, 10_000, 50_000, False),  # ~20M
-        (25_000, 10_000, 50_000, True),  # ~170K: within the slack, a lookup decides
+        (15_000, 10_000, 50_000, True),  # ~100K: within the slack, a lookup decides
+        (25_000, 10_000, 50_000, False),  # ~170K: far enough above to skip
         (30, 0, None, True),  # no range: everyone
     ],
 )
