@@ -543,7 +543,8 @@ class Discovery:
                 f"@{seed.username}'s latest posts have no recurring words or hashtags to "
                 "search for; add a niche, e.g. like:@handle fitness."
             )
-        display = ", ".join(t for t in terms[:3])
+        # Reasons read "4 posts on trailrunning / running": the terms, not query syntax.
+        display = " / ".join(dict.fromkeys(t.lstrip("#") for t in terms[:3]))
         niche = query_from_terms(display, f"like:{seed.username.lower()}", terms, _lang(request))
         engaged = [m.id for m in lookalike.engaged_accounts(posts, seed.id)]
         return await self._discover(
