@@ -20,6 +20,7 @@ from core.models import (
     WatchlistView,
 )
 from core.tiers import format_count
+from core.wording import approx, cost_label, cost_parts, plural, usd
 
 SAMPLE_BANNER = "[SAMPLE DATA: bundled offline sample, not live X results. Set X_BEARER_TOKEN.]"
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -44,41 +45,6 @@ def cost_line(
     return text
 
 
-def usd(amount: float) -> str:
-    """Dollars as people read them: `$1.89`, and `$0.005` for a single count request."""
-    if 0 < abs(amount) < 0.01:
-        return f"${max(amount, 0.0001):.4f}".rstrip("0")
-    return f"${amount:,.2f}"
-
-
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
-
-
-def cost_parts(cost: Cost) -> list[str]:
-    """What a search paid for, part by part: `100 posts $0.50`, `38 users $0.38`, ...
-
-    Dollars go with each part only when the search split them (a cost from before the
-    split, or a cached one, carries the total alone).
-    """
-    split = bool(cost.usd_posts or cost.usd_users or cost.usd_timelines or cost.usd_counts)
-
-    def part(text: str, amount: float) -> str:
-        return f"{text} {usd(amount)}" if split or not cost.usd else text
-
-    parts = [_plural(cost.requests, "request")]
-    if cost.posts_read or cost.usd_posts:
-        parts.append(part(_plural(cost.posts_read, "post"), cost.usd_posts))
-    if cost.users_read or cost.usd_users:
-        parts.append(part(_plural(cost.users_read, "user"), cost.usd_users))
-    if cost.timeline_posts or cost.usd_timelines:
-        parts.append(part(_plural(cost.timeline_posts, "timeline post"), cost.usd_timelines))
-    if cost.count_requests or cost.usd_counts:
-        counts = "counts" if cost.count_requests == 1 else f"{cost.count_requests:,} counts"
-        parts.append(part(counts, cost.usd_counts))
-    return parts
-
-
 def search_cost_line(
     cost: Cost,
     *,
@@ -87,8 +53,7 @@ def search_cost_line(
     sample: bool = False,
 ) -> str:
     """`X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · ... = $1.89`."""
-    label = "What this would cost on X" if sample else "X cost"
-    text = f"{label}: {' · '.join(cost_parts(cost))} = {usd(cost.usd)}"
+    text = f"{cost_label(sample)}: {' · '.join(cost_parts(cost))} = {usd(cost.usd)}"
     if from_cache:
         text += " (served from today's cache)"
     if budget_left is not None:
@@ -105,10 +70,10 @@ def evidence_text(c: Candidate) -> str | None:
     if c.verified_on:
         text = f"verified on its {c.verified_on} latest posts"
         if c.niche_posts:
-            text += f"; {_plural(c.niche_posts, 'niche post')} in search"
+            text += f"; {plural(c.niche_posts, 'niche post')} in search"
         return text
     if c.niche_posts:
-        return f"not verified on its timeline (judged on {_plural(c.niche_posts, 'search post')})"
+        return f"not verified on its timeline (judged on {plural(c.niche_posts, 'search post')})"
     return None
 
 
@@ -123,15 +88,7 @@ def sample_post_line(post: Post) -> str:
 
 def left_out_text(left: LeftOut) -> str:
     """`7 accounts left out: relevance below 0.35`."""
-    return f"{_plural(left.count, 'account')} left out: {left.reason}"
-
-
-def approx(count: int) -> str:
-    """`~10,400`: three significant figures are all a 7-day count can promise."""
-    if count < 1_000:
-        return f"~{count:,}"
-    digits = len(str(count)) - 3
-    return f"~{round(count, -digits):,}"
+    return f"{plural(left.count, 'account')} left out: {left.reason}"
 
 
 def niche_size_text(result: SearchResult) -> str | None:
