@@ -5,21 +5,31 @@ matches, and to reject malformed queries the way X does (with a `ValueError`
 whose message reads like X's). Supported:
 
 - keywords, `"exact phrases"`, `#hashtags`, `@mentions`, `$cashtags`;
-- `from:handle`, `lang:xx`, `is:retweet|reply|quote|verified`,
+- `from:handle`, `lang:xx`, `is:retweet|reply|quote|verified|nullcast`,
   `has:links|hashtags|mentions`;
+- `min_likes:N`, `min_reposts:N` (and its old name `min_retweets:N`),
+  `min_replies:N`: engagement thresholds on the post's public metrics (X re-enabled
+  them in 2026; they may stand alone);
 - implicit AND (space), `OR`, parentheses, `-` negation.
 
 As on X, AND binds tighter than OR, and `lang:`/`is:`/`has:` cannot stand alone:
 a query needs at least one positive keyword-like clause. Keyword matching is
 tokenized and case-insensitive; a keyword also matches the same word used as a
 hashtag or mention, which is close enough to X for sample data.
+
+`is:nullcast` (promoted-only posts, i.e. ads) reads the private `_nullcast` flag
+that the fake world sets on a post; X never sends such a field, and the fakes strip
+keys starting with `_` before answering. `Matcher.operators` lists the operators a
+query uses, so a fake server can refuse some of them the way X does for an app
+whose product lacks them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 MAX_QUERY_LENGTH = 512
@@ -29,8 +39,28 @@ _WORD_RE = re.compile(r"[#@$]?\w+", re.UNICODE)
 _OPERATOR_RE = re.compile(r"^([a-z_]+):(.*)$", re.IGNORECASE)
 # Operators that may not be the only positive clause of a query.
 _CONJUNCTION_REQUIRED = {"lang", "is", "has"}
-_IS_VALUES = {"retweet", "reply", "quote", "verified"}
+_IS_VALUES = {"retweet", "reply", "quote", "verified", "nullcast"}
 _HAS_VALUES = {"links", "hashtags", "mentions"}
+# min_* operator -> the public_metrics fields it compares (first present wins)
+_THRESHOLDS: dict[str, tuple[str, ...]] = {
+    "min_likes": ("like_count",),
+    "min_reposts": ("repost_count", "retweet_count"),
+    "min_retweets": ("repost_count", "retweet_count"),
+    "min_replies": ("reply_count",),
+}
+_OPERATORS = {"lang", "is", "has", "from", *_THRESHOLDS}
+
+
+@lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[tuple[str, ...], frozenset[str], frozenset[str]]:
+    """(words, hashtags, mentions) of a post text, casefolded; cached, as generated
+    datasets repeat texts and a server matches the same posts query after query."""
+    tokens = [t.casefold() for t in _WORD_RE.findall(text)]
+    return (
+        tuple(t.lstrip("#@$") for t in tokens),
+        frozenset(t[1:] for t in tokens if t.startswith("#")),
+        frozenset(t[1:] for t in tokens if t.startswith("@")),
+    )
 
 
 class _Ctx:
@@ -42,10 +72,7 @@ class _Ctx:
         self.post = post
         self.author = author
         self.text = str(post.get("text") or "")
-        tokens = [t.casefold() for t in _WORD_RE.findall(self.text)]
-        self.words = [t.lstrip("#@$") for t in tokens]
-        self.hashtags = {t[1:] for t in tokens if t.startswith("#")}
-        self.mentions = {t[1:] for t in tokens if t.startswith("@")}
+        self.words, self.hashtags, self.mentions = _tokens(self.text)
         self.lang = str(post.get("lang") or "").casefold()
 
     def has_sequence(self, seq: Sequence[str]) -> bool:
@@ -53,10 +80,28 @@ class _Ctx:
             return False
         n = len(seq)
         first = seq[0]
+        wanted = tuple(seq)
         return any(
-            self.words[i] == first and self.words[i : i + n] == list(seq)
+            self.words[i] == first and self.words[i : i + n] == wanted
             for i in range(len(self.words) - n + 1)
         )
+
+    def metric(self, names: Sequence[str]) -> int:
+        metrics = self.post.get("public_metrics")
+        if not isinstance(metrics, Mapping):
+            return 0
+        for name in names:
+            value = metrics.get(name)
+            if value is not None:
+                try:
+                    return int(value)
+                except (TypeError, ValueError):
+                    return 0
+        return 0
+
+    def entity_mentions(self) -> bool:
+        entities = self.post.get("entities")
+        return isinstance(entities, Mapping) and bool(entities.get("mentions"))
 
     def ref_types(self) -> set[str]:
         refs = self.post.get("referenced_tweets")
@@ -122,6 +167,8 @@ class _Operator:
             return str(ctx.post.get("author_id") or "") == self.value
         if self.name == "is":
             return self._is(ctx)
+        if self.name in _THRESHOLDS:
+            return ctx.metric(_THRESHOLDS[self.name]) >= int(self.value)
         return self._has(ctx)
 
     def _is(self, ctx: _Ctx) -> bool:
@@ -132,6 +179,8 @@ class _Operator:
             return "replied_to" in refs or bool(ctx.post.get("in_reply_to_user_id"))
         if self.value == "quote":
             return "quoted" in refs
+        if self.value == "nullcast":
+            return bool(ctx.post.get("_nullcast"))
         return ctx.author is not None and bool(ctx.author.get("verified"))
 
     def _has(self, ctx: _Ctx) -> bool:
@@ -141,7 +190,7 @@ class _Operator:
             return bool(urls) or "http://" in ctx.text or "https://" in ctx.text
         if self.value == "hashtags":
             return bool(ctx.hashtags)
-        return bool(ctx.mentions)
+        return bool(ctx.mentions) or ctx.entity_mentions()
 
     def standalone(self) -> bool:
         return self.name not in _CONJUNCTION_REQUIRED
@@ -182,11 +231,28 @@ class _Or:
 
 
 @dataclass(frozen=True, slots=True)
+class UsedOperator:
+    """An operator as written in a query: `min_likes` with value `100` at position 12."""
+
+    name: str
+    value: str
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
 class Matcher:
     """A parsed query: call it with a v2 post object and its author's v2 user object."""
 
     query: str
     root: _Node
+    operators: tuple[UsedOperator, ...] = ()
+
+    def first_of(self, names: Container[str]) -> UsedOperator | None:
+        """The first operator used whose `name` or `name:value` is in `names`."""
+        for op in self.operators:
+            if op.name in names or f"{op.name}:{op.value}" in names:
+                return op
+        return None
 
     def __call__(self, post: Mapping[str, Any], author: Mapping[str, Any] | None = None) -> bool:
         return self.root.matches(_Ctx(post, author))
@@ -246,6 +312,7 @@ class _Parser:
     def __init__(self, tokens: list[_Token]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.operators: list[UsedOperator] = []
 
     def peek(self) -> _Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -301,7 +368,10 @@ class _Parser:
             if not seq:
                 raise _error("Empty quoted phrase", tok.pos)
             return _Keyword(seq)
-        return _word(tok)
+        node = _word(tok)
+        if isinstance(node, _Operator):
+            self.operators.append(UsedOperator(node.name, node.value, tok.pos))
+        return node
 
 
 def _word(tok: _Token) -> _Node:
@@ -314,10 +384,12 @@ def _word(tok: _Token) -> _Node:
     op = _OPERATOR_RE.match(text)
     if op:
         name, value = op.group(1).lower(), op.group(2).casefold()
-        if name not in {"lang", "is", "has", "from"}:
+        if name not in _OPERATORS:
             raise _error(f"Reference to invalid operator '{name}'", tok.pos)
         if not value:
             raise _error(f"Operator '{name}' needs a value", tok.pos)
+        if name in _THRESHOLDS and not (value.isascii() and value.isdigit()):
+            raise _error(f"Operator '{name}' needs a non-negative integer, not '{value}'", tok.pos)
         if name == "is" and value not in _IS_VALUES:
             raise _error(f"Reference to invalid is: value '{value}'", tok.pos)
         if name == "has" and value not in _HAS_VALUES:
@@ -342,11 +414,12 @@ def parse_query(query: str) -> Matcher:
             f"it must be between 1 and {MAX_QUERY_LENGTH} characters"
         )
     tokens = _tokenize(query)
-    root = _Parser(tokens).parse()
+    parser = _Parser(tokens)
+    root = parser.parse()
     if not root.standalone():
         raise _error(
             "Rules must contain at least one positive, non-stand-alone clause "
             "(is:, has: and lang: need a keyword, hashtag, mention or from:)",
             1,
         )
-    return Matcher(query=query, root=root)
+    return Matcher(query=query, root=root, operators=tuple(parser.operators))

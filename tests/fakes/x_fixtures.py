@@ -3,6 +3,9 @@
 Import them into a conftest (or a test module):
 
     from tests.fakes.x_fixtures import fake_x, x_sleep, x_source  # noqa: F401
+
+`realistic_x` serves `x_world_small()`: a generated X world (`tests.fakes.x_world`)
+at a tenth of its full size, about 1,000 matching posts a niche, built once a session.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pytest
 from adapters.x.client import TweepyXSource
 from adapters.x.sample_gen import generate
 from tests.fakes.x_server import FakeXServer
+from tests.fakes.x_world import XWorld, generate_world
 
 X_TEST_TOKEN = "test-token-Zq9xSECRETxYz"
 
@@ -30,6 +34,16 @@ def _dataset() -> dict[str, Any]:
 def x_dataset() -> dict[str, Any]:
     """The default generated dataset (a fresh copy; generated once per test session)."""
     return copy.deepcopy(_dataset())
+
+
+@functools.cache
+def x_world_small() -> XWorld:
+    """A small generated world (scale 0.1, default niches, seed 2026), shared by the session.
+
+    Read-only: servers serve it without copying. Its posts stay inside the search window
+    for an hour after it was generated.
+    """
+    return generate_world(scale=0.1)
 
 
 class RecordingSleep:
@@ -51,6 +65,13 @@ class RecordingSleep:
 async def fake_x() -> AsyncIterator[FakeXServer]:
     """A running fake X API (bearer `X_TEST_TOKEN`) seeded with the default dataset."""
     async with FakeXServer(_dataset(), bearer=X_TEST_TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+async def realistic_x() -> AsyncIterator[FakeXServer]:
+    """A running fake X API (bearer `X_TEST_TOKEN`) serving `x_world_small()`."""
+    async with FakeXServer(world=x_world_small(), bearer=X_TEST_TOKEN) as server:
         yield server
 
 

@@ -130,3 +130,85 @@ def test_errors_read_like_x() -> None:
 def test_max_length_is_allowed() -> None:
     query = ("a " * (MAX_QUERY_LENGTH // 2))[:MAX_QUERY_LENGTH]
     assert parse_query(query)(_post("a"))
+
+
+# --- engagement thresholds, nullcast, operator inventory ---------------------------
+
+
+def _metrics(**counts: int) -> dict[str, Any]:
+    return {"public_metrics": counts}
+
+
+@pytest.mark.parametrize(
+    ("query", "metrics", "expected"),
+    [
+        ("fitness min_likes:10", {"like_count": 10}, True),
+        ("fitness min_likes:10", {"like_count": 9}, False),
+        ("fitness min_likes:0", {}, True),
+        ("fitness min_reposts:5", {"repost_count": 5}, True),
+        ("fitness min_reposts:5", {"retweet_count": 7}, True),  # the older field name
+        ("fitness min_reposts:5", {"retweet_count": 4}, False),
+        ("fitness min_retweets:5", {"repost_count": 6}, True),
+        ("fitness min_replies:2", {"reply_count": 1}, False),
+        ("fitness min_replies:2", {"reply_count": 2}, True),
+        ("fitness -min_likes:100", {"like_count": 99}, True),
+        ("fitness -min_likes:100", {"like_count": 100}, False),
+        ("min_likes:50", {"like_count": 60}, True),  # standalone, unlike is:/has:/lang:
+    ],
+)
+def test_engagement_thresholds(query: str, metrics: dict[str, int], expected: bool) -> None:
+    post = _post("fitness every day", **_metrics(**metrics))
+    assert parse_query(query)(post, AUTHOR) is expected
+
+
+def test_min_operators_need_a_number() -> None:
+    with pytest.raises(ValueError, match="non-negative integer"):
+        parse_query("fitness min_likes:lots")
+    with pytest.raises(ValueError, match="non-negative integer"):
+        parse_query("fitness min_likes:-3")
+    with pytest.raises(ValueError, match="invalid operator 'min_faves'"):
+        parse_query("fitness min_faves:3")
+
+
+def test_nullcast_reads_the_private_flag_and_needs_a_keyword() -> None:
+    ad = _post("fitness sale", _nullcast=True)
+    organic = _post("fitness sale")
+    assert parse_query("fitness is:nullcast")(ad)
+    assert not parse_query("fitness is:nullcast")(organic)
+    assert parse_query("fitness -is:nullcast")(organic)
+    assert not parse_query("fitness -is:nullcast")(ad)
+    with pytest.raises(ValueError, match="non-stand-alone"):
+        parse_query("is:nullcast")
+
+
+def test_reply_quote_and_mentions_operators() -> None:
+    reply = _post("@x fitness", referenced_tweets=[{"type": "replied_to", "id": "8"}])
+    quote = _post("fitness", referenced_tweets=[{"type": "quoted", "id": "8"}])
+    linked = _post(
+        "fitness with a friend",
+        entities={"mentions": [{"start": 0, "end": 2, "username": "friend", "id": "9"}]},
+    )
+    assert parse_query("fitness is:reply")(reply)
+    assert not parse_query("fitness is:reply")(quote)
+    assert parse_query("fitness is:quote")(quote)
+    assert not parse_query("fitness -is:quote")(quote)
+    assert parse_query("fitness has:mentions")(reply)  # from the text
+    assert parse_query("fitness has:mentions")(linked)  # from entities
+    assert not parse_query("fitness has:mentions")(quote)
+    assert parse_query("fitness -has:links")(quote)
+    assert not parse_query("fitness -has:links")(_post("fitness https://t.co/abc"))
+
+
+def test_matcher_lists_the_operators_it_uses() -> None:
+    matcher = parse_query("(fitness OR gym) min_likes:10 -is:nullcast lang:en")
+    assert [(o.name, o.value) for o in matcher.operators] == [
+        ("min_likes", "10"),
+        ("is", "nullcast"),
+        ("lang", "en"),
+    ]
+    assert matcher.operators[0].pos == 18
+    first = matcher.first_of({"is:nullcast", "from"})
+    assert first is not None
+    assert (first.name, first.value) == ("is", "nullcast")
+    assert matcher.first_of({"min_replies", "is:reply"}) is None
+    assert parse_query("fitness").operators == ()

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from adapters.x.parse import parse_user
-from adapters.x.sample import SampleXSource, decode_token, encode_token
+from adapters.x.sample import SampleXSource, decode_token, derive_entities, encode_token
 from adapters.x.sample_gen import OBSERVED_AT, SAMPLE_PATH, dumps, generate, shift_dataset
 from core.errors import XBadQuery
-from core.models import XUser
+from core.models import Mention, XUser
 
 FITNESS = "(fitness OR #fitness OR workout OR gym) lang:en -is:retweet -is:reply"
 NOW = datetime(2027, 3, 1, 9, 30, tzinfo=UTC)
@@ -98,7 +100,8 @@ async def test_search_finds_recent_fitness_posts(source: SampleXSource) -> None:
         assert any(w in post.text.lower() for w in ("fitness", "workout", "gym"))
         assert post.created_at is not None
         assert NOW - timedelta(days=7) <= post.created_at <= NOW
-    dates = [p.created_at for p in page.posts]
+    dates = [p.created_at for p in page.posts if p.created_at is not None]
+    assert len(dates) == len(page.posts)
     assert dates == sorted(dates, reverse=True)
 
 
@@ -188,3 +191,147 @@ def test_tokens_are_bound_to_their_query() -> None:
     assert decode_token("a", token) == 30
     with pytest.raises(ValueError, match="not valid"):
         decode_token("b", token)
+
+
+# --- the extended port: posts without authors, sort order, counts, timelines ---------
+
+
+async def test_search_without_author_expansion_returns_no_users(source: SampleXSource) -> None:
+    page = await source.search_recent(FITNESS, max_results=20, expand_authors=False)
+    assert len(page.posts) == 20
+    assert page.users == ()
+    expanded = await source.search_recent(FITNESS, max_results=20)
+    assert [p.id for p in expanded.posts] == [p.id for p in page.posts]
+    assert expanded.users
+
+
+async def test_relevancy_sort_ranks_by_engagement_and_freshness(source: SampleXSource) -> None:
+    recent = await source.search_recent(FITNESS, max_results=100)
+    relevant = await source.search_recent(FITNESS, max_results=100, sort_order="relevancy")
+    again = await source.search_recent(FITNESS, max_results=100, sort_order="recency")
+    assert [p.id for p in again.posts] == [p.id for p in recent.posts]
+    assert [p.id for p in relevant.posts] != [p.id for p in recent.posts]
+    assert {p.id for p in relevant.posts} == {p.id for p in recent.posts}  # all fit one page
+
+    def score(post: Any) -> float:
+        age = (NOW - post.created_at) / timedelta(hours=48)
+        return math.log1p(post.likes + post.replies + 2 * (post.reposts + post.quotes)) * 0.5**age
+
+    scores = [score(p) for p in relevant.posts]
+    assert scores == sorted(scores, reverse=True)
+    with pytest.raises(XBadQuery, match="sort_order"):
+        await source.search_recent(FITNESS, sort_order="popular")
+
+
+async def test_relevancy_pages_with_their_own_tokens(source: SampleXSource) -> None:
+    first = await source.search_recent(FITNESS, max_results=10, sort_order="relevancy")
+    assert first.next_token is not None
+    second = await source.search_recent(
+        FITNESS, max_results=10, sort_order="relevancy", next_token=first.next_token
+    )
+    assert not {p.id for p in first.posts} & {p.id for p in second.posts}
+    with pytest.raises(XBadQuery, match="next_token"):
+        await source.search_recent(FITNESS, max_results=10, next_token=first.next_token)
+
+
+async def test_count_recent_counts_what_search_finds(source: SampleXSource) -> None:
+    seen = 0
+    token: str | None = None
+    while True:
+        page = await source.search_recent(FITNESS, next_token=token, expand_authors=False)
+        seen += len(page.posts)
+        token = page.next_token
+        if token is None:
+            break
+    counts = await source.count_recent(FITNESS)
+    assert counts.total == seen > 0
+    assert sum(counts.daily) == counts.total
+    assert 7 <= len(counts.daily) <= 8
+    assert (await source.count_recent("zzznothingzzz")).total == 0
+    with pytest.raises(XBadQuery, match="Unmatched parenthesis"):
+        await source.count_recent("(fitness")
+
+
+def _author_with_replies(data: dict[str, Any]) -> str:
+    counts: dict[str, set[str]] = {}
+    for post in data["posts"]:
+        kinds = {r["type"] for r in post.get("referenced_tweets", ())} or {"original"}
+        counts.setdefault(post["author_id"], set()).update(kinds)
+    return next(a for a, kinds in sorted(counts.items()) if {"original", "replied_to"} <= kinds)
+
+
+async def test_user_timeline_is_the_accounts_posts_newest_first(source: SampleXSource) -> None:
+    data = await source.dataset()
+    author = _author_with_replies(data)
+    own = [p for p in data["posts"] if p["author_id"] == author]
+    everything = await source.user_timeline(author, max_results=100, exclude=())
+    assert everything.unavailable is None
+    assert [p.id for p in everything.posts] == [
+        p["id"] for p in sorted(own, key=lambda p: int(p["id"]), reverse=True)
+    ]
+    originals = await source.user_timeline(author, max_results=100)
+    assert originals.posts
+    assert len(originals.posts) < len(everything.posts)
+    assert not any(p.is_reply or p.is_repost for p in originals.posts)
+    with pytest.raises(ValueError, match="exclude"):
+        await source.user_timeline(author, exclude=("quotes",))
+
+
+async def test_user_timeline_pages() -> None:
+    data = generate(n_users=4)
+    author = data["users"][0]["id"]
+    for i in range(12):
+        data["posts"].append(
+            {
+                "id": str(2_000_000_000_000_000_000 + i),
+                "author_id": author,
+                "text": f"post {i}",
+                "created_at": "2026-01-15T10:00:00.000Z",
+                "lang": "en",
+                "edit_history_tweet_ids": [str(2_000_000_000_000_000_000 + i)],
+            }
+        )
+    src = SampleXSource(dataset=data, clock=lambda: NOW)
+    first = await src.user_timeline(author, max_results=5)
+    assert len(first.posts) == 5
+    assert first.next_token is not None
+    second = await src.user_timeline(author, max_results=5, pagination_token=first.next_token)
+    assert len(second.posts) == 5
+    assert not {p.id for p in first.posts} & {p.id for p in second.posts}
+    small = await src.user_timeline(author, max_results=1)  # X's minimum page is 5
+    assert len(small.posts) == 5
+    with pytest.raises(XBadQuery):
+        await src.user_timeline(author, pagination_token=encode_token("other", 5))
+
+
+async def test_user_timeline_unavailable() -> None:
+    data = generate(n_users=4)
+    data["users"][1]["protected"] = True
+    src = SampleXSource(dataset=data, clock=lambda: NOW)
+    unknown = await src.user_timeline("1")
+    assert (unknown.posts, unknown.unavailable) == ((), "not_found")
+    protected = await src.user_timeline(data["users"][1]["id"])
+    assert (protected.posts, protected.unavailable) == ((), "protected")
+
+
+async def test_entities_are_derived_from_the_text_like_x() -> None:
+    data = generate(n_users=6)
+    known = data["users"][2]
+    post = data["posts"][0]
+    post["text"] = (
+        f"Morning lift with @{known['username'].upper()} and @nobody_at_all #Fitness #2024 "
+        "#legday https://example.com/plan."
+    )
+    post["referenced_tweets"] = [{"type": "quoted", "id": "1"}]
+    src = SampleXSource(dataset=data, clock=lambda: NOW)
+    timeline = await src.user_timeline(post["author_id"], max_results=100, exclude=())
+    parsed = next(p for p in timeline.posts if p.id == post["id"])
+    assert parsed.mentions == (Mention(known["id"], known["username"]),)
+    assert parsed.hashtags == ("fitness", "legday")  # #2024 is no hashtag on X
+    assert parsed.is_quote
+    entities = derive_entities(post["text"], lambda h: None)
+    assert "mentions" not in entities
+    (url,) = entities["urls"]
+    assert url["url"] == "https://example.com/plan"
+    assert post["text"][url["start"] : url["end"]] == url["url"]
+    assert derive_entities("nothing to see") == {}
