@@ -257,10 +257,12 @@ class Discovery:
                     "other topics, or posted on it once)",
                 ),
             )
-        if run.cost.requests:
-            await self._cache.put_cached(
-                self._found_key(niche, low, high), now.date(), encode_candidates(kept)
-            )
+        # Written by every search, even one served from the cache: another instance may
+        # have cached the evidence and not yet stored its results, and a digest here
+        # must not read an empty day.
+        await self._cache.put_cached(
+            self._found_key(niche, low, high), now.date(), encode_candidates(kept)
+        )
         return SearchResult(
             niche=niche.niche,
             query=niche.query,
