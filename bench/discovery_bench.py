@@ -55,10 +55,14 @@ from tests.fakes.x_world import XWorld, generate_world
 
 X_TOKEN = "bench-discovery-token"
 LIMIT = 50
-STRATEGIES = ("today", "d2klab", "product")
+# "product, unverified" is the product with X_VERIFY_TOP=0: what timeline verification
+# (the "17 of 20 latest posts" evidence) costs per creator found.
+UNVERIFIED = "product, unverified"
+STRATEGIES = ("today", "d2klab", "product", UNVERIFIED)
 CEILING = "recall ceiling"
 HEADING = "## Discovery: dollars per authentic micro influencer"
 TARGET_RATIO = 10.0
+POST_USD, USER_USD = 0.005, 0.010
 TARGET_PRECISION = 0.9
 # reported and billed dollars agree when they differ by less than this
 CENT_FRACTION = 1e-6
@@ -81,6 +85,7 @@ class Run:
     requests: int
     seconds: float
     bill: str
+    posts_billed: int = 0
 
     @property
     def per_found(self) -> float:
@@ -118,8 +123,11 @@ async def _reference(
     return [u.id for u in ranking.accounts], ranking.cost.usd
 
 
-async def _product(base_url: str, niche: str, db: Path) -> tuple[list[str], float | None]:
+async def _product(
+    base_url: str, niche: str, db: Path, *, verify: bool = True
+) -> tuple[list[str], float | None]:
     settings = Settings(
+        x_verify_top=10 if verify else 0,
         _env_file=None,
         x_source="x-api",
         x_bearer_token=SecretStr(X_TOKEN),
@@ -142,8 +150,10 @@ async def run_one(world: XWorld, seed: int, niche: str, strategy: str, tmp: Path
         elif strategy == "d2klab":
             ids, reported = await _reference(reference_d2klab.discover, server.base_url, niche)
         else:
-            db = tmp / f"product-{seed}-{niche}.db"
-            ids, reported = await _product(server.base_url, niche, db)
+            db = tmp / f"product-{seed}-{niche}-{STRATEGIES.index(strategy)}.db"
+            ids, reported = await _product(
+                server.base_url, niche, db, verify=strategy != UNVERIFIED
+            )
         seconds = time.perf_counter() - started
         bill = server.billing()
     authentic = world.authentic_micro(niche)
@@ -163,6 +173,7 @@ async def run_one(world: XWorld, seed: int, niche: str, strategy: str, tmp: Path
             f"{bill.requests} requests, {bill.posts} posts, {bill.users} users, "
             f"{bill.count_requests} counts"
         ),
+        posts_billed=bill.posts,
     )
 
 
@@ -298,6 +309,25 @@ def verdicts(rows: Sequence[Cell], runs: Sequence[Run]) -> tuple[float, list[str
         f"- bought-audience accounts in a product top 5 (all niches and seeds) = {bought}; "
         f"target none: {met(bought == 0)}.",
     ]
+    unverified = avg[UNVERIFIED].per_found
+    if unverified and not math.isinf(unverified) and not math.isinf(today):
+        lines.append(
+            f"- without timeline verification the product costs {_usd(unverified, 3)} per "
+            f"creator found: {_num(today / unverified, 1)}x less than today."
+        )
+    floors = [
+        (r.posts_billed * POST_USD + r.found50 * USER_USD) / r.found50
+        for r in runs
+        if r.strategy == UNVERIFIED and r.found50
+    ]
+    if floors:
+        floor = statistics.fmean(floors)
+        lines.append(
+            f"- floor of any posts-then-lookups search on this world: the posts the unverified "
+            f"product read plus one $0.010 lookup per creator it found, and no lookup wasted, "
+            f"would cost {_usd(floor, 3)} per creator found, {_num(today / floor, 1)}x less "
+            f"than today; 10x needs {_usd(today / TARGET_RATIO, 3)}."
+        )
     return ratio, lines
 
 
@@ -306,15 +336,15 @@ def cost_checks(runs: Sequence[Run]) -> list[str]:
     flagged); the references' own tallies summed up in one line."""
     lines = []
     for r in runs:
-        if r.strategy != "product":
+        if not r.strategy.startswith("product"):
             continue
         same = r.reported_usd is not None and abs(r.reported_usd - r.billed_usd) < CENT_FRACTION
         flag = "matches" if same else "**MISMATCH**"
         lines.append(
-            f"- seed {r.seed}, {r.niche}: product reported {_usd(r.reported_usd, 3)}, "
+            f"- seed {r.seed}, {r.niche}, {r.strategy}: reported {_usd(r.reported_usd, 3)}, "
             f"server billed {_usd(r.billed_usd, 3)} ({r.bill}): {flag}."
         )
-    refs = [r for r in runs if r.strategy != "product" and r.reported_usd is not None]
+    refs = [r for r in runs if not r.strategy.startswith("product") and r.reported_usd is not None]
     agree = sum(
         1
         for r in refs
