@@ -22,14 +22,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from bench.reference_today import Ranking, Tally, aggregate
+from bench.reference_today import Ranking, Tally, aggregate, read_pages
 from core.models import Post, XUser
 from core.niches import NicheQuery, build_query, matches_niche
 from core.ports import XSource
 from core.scoring import engagement_rate
 
 PAGES = 10
-PAGE_SIZE = 100
 MIN_FOLLOWERS = 10_000
 MAX_FOLLOWERS = 50_000  # exclusive, as the micro tier's upper bound
 TIMELINE_POSTS = 20
@@ -57,19 +56,7 @@ async def discover(x: XSource, niche: str, *, limit: int = 50, lang: str = "en")
     """Run the pipeline for `niche`; the accounts best first, with what was read."""
     query = build_query(niche, lang)
     tally = Tally()
-    pages = []
-    token: str | None = None
-    for _ in range(PAGES):
-        page = await x.search_recent(
-            query.query, max_results=PAGE_SIZE, next_token=token, expand_authors=True
-        )
-        tally.requests += 1
-        tally.post_ids.update(p.id for p in page.posts)
-        tally.user_ids.update(u.id for u in page.users)
-        pages.append(page)
-        token = page.next_token
-        if not token:
-            break
+    pages = await read_pages(x, query.query, PAGES, tally)
     _, authors = aggregate(pages)
     kept = [u for u in authors.values() if keep(u)]
     gate = asyncio.Semaphore(CONCURRENCY)

@@ -85,19 +85,7 @@ async def discover(
     """Today's `find` for `niche` in the micro tier: read, aggregate, score, rank."""
     query = build_query(niche, lang)
     tally = Tally()
-    pages: list[SearchPage] = []
-    token: str | None = None
-    for _ in range(MAX_PAGES):
-        page = await x.search_recent(
-            query.query, max_results=PAGE_SIZE, next_token=token, expand_authors=True
-        )
-        tally.requests += 1
-        tally.post_ids.update(p.id for p in page.posts)
-        tally.user_ids.update(u.id for u in page.users)
-        pages.append(page)
-        token = page.next_token
-        if not token:
-            break
+    pages = await read_pages(x, query.query, MAX_PAGES, tally)
     posts_by_author, authors = aggregate(pages)
     low, high = tier_range(Tier.MICRO, bounds)
     moment = now or datetime.now(UTC)
@@ -121,6 +109,24 @@ async def discover(
         cost=tally.cost(),
         candidates_scored=len(scored),
     )
+
+
+async def read_pages(x: XSource, query: str, pages: int, tally: Tally) -> list[SearchPage]:
+    """Up to `pages` newest pages of `query`, authors expanded, counted in `tally`."""
+    read: list[SearchPage] = []
+    token: str | None = None
+    for _ in range(pages):
+        page = await x.search_recent(
+            query, max_results=PAGE_SIZE, next_token=token, expand_authors=True
+        )
+        tally.requests += 1
+        tally.post_ids.update(p.id for p in page.posts)
+        tally.user_ids.update(u.id for u in page.users)
+        read.append(page)
+        token = page.next_token
+        if not token:
+            break
+    return read
 
 
 def aggregate(pages: Sequence[SearchPage]) -> tuple[dict[str, list[Post]], dict[str, XUser]]:

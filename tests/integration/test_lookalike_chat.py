@@ -284,9 +284,8 @@ async def test_console_chat_like_handle(sample_services: Services) -> None:
     assert re.fullmatch(rf"Accounts like @{SEED}: [1-3] found", lines[1])
     assert lines[2].startswith(f"  Learned from @{SEED}: ")
     assert re.search(r"^ 1\. @\w+ \(.+\): [\d.]+K followers, micro, score \d+/100", reply, re.M)
-    assert re.search(
-        r"^    evidence: (verified on its \d+ latest posts|not verified on its timeline)", reply, re.M
-    )
+    evidence = r"^    evidence: (verified on its \d+ latest posts|not verified on its timeline)"
+    assert re.search(evidence, reply, re.M)
     assert re.search(r"^    sample post: https://x\.com/i/status/\d+ “", reply, re.M)
     assert re.search(
         r"^What this would cost on X: \d+ requests · .* timeline posts \$[\d.]+ .*= \$", reply, re.M
