@@ -68,6 +68,8 @@ from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for, tier_range
 log = logging.getLogger(__name__)
 
 MAX_LOOKUP = 100
+# Rounds of lookups a search may make when the first leaves its list short.
+MAX_LOOKUP_ROUNDS = 3
 # Faults that end a search with whatever evidence it already has.
 _STOPPING = (XRateLimited, XUnavailable, BudgetExhausted, XPaymentRequired)
 SORT_ORDERS = ("recency", "relevancy")
@@ -232,20 +234,30 @@ class Discovery:
         ids = worth_looking_up(
             evidence, low, high, min_mentions=s.min_mentions, exclude=sorted(exclude)
         )
-        ids = list(dict.fromkeys([*[i for i in extra_ids if i not in exclude], *ids]))[:wanted]
-        users = await self._users(ids, run)
+        ids = list(dict.fromkeys([*[i for i in extra_ids if i not in exclude], *ids]))
+        users: list[XUser] = []
+        ranked: list[Candidate] = []
+        # Look up the most promising first; only when they leave the list short of what
+        # was asked for, the next ones (each lookup is $0.010).
+        for batch in range(MAX_LOOKUP_ROUNDS):
+            start, end = batch * wanted, (batch + 1) * wanted
+            if start >= len(ids) or run.halted or (batch and run.stopped):
+                break
+            users += await self._users(ids[start:end], run)
+            in_range = [
+                u
+                for u in users
+                if u.followers >= low
+                and (high is None or u.followers < high)
+                and not u.protected
+                and u.id not in exclude
+            ]
+            ranked = rank(self._score(u, evidence.get(u.id), niche) for u in in_range)
+            if sum(c.relevance >= s.min_relevance for c in ranked) >= request.limit:
+                break
         now = self._clock.now()
         tiered = [u.id for u in users if tier_for(u.followers, s.bounds)]
         await self._accounts.record_discoveries(niche.key, tiered, now)
-        in_range = [
-            u
-            for u in users
-            if u.followers >= low
-            and (high is None or u.followers < high)
-            and not u.protected
-            and u.id not in exclude
-        ]
-        ranked = rank(self._score(u, evidence.get(u.id), niche) for u in in_range)
         ranked = await self._verify(ranked, evidence, niche, run)
         kept = [c for c in ranked if c.relevance >= s.min_relevance]
         left_out: tuple[LeftOut, ...] = ()

@@ -550,3 +550,17 @@ async def test_lookalike_of_protected_or_silent_seed_says_why() -> None:
     discovery, _, _, _ = make(posts, users, timelines=lines)
     with pytest.raises(SeedUnusable, match="no recent posts"):
         await discovery.search(SearchRequest("", like="seedcoach"))
+
+
+async def test_a_short_list_looks_up_the_next_most_promising_authors() -> None:
+    # One lookup a round: the first author found is not enough for `limit`, so the next
+    # rounds look up more; they stop once the list is full.
+    discovery, x, _, _ = make(min_lookups=1, lookups_per_result=0.1)
+    result = await discovery.search(SearchRequest("fitness", limit=2))
+    rounds = [ids for kind, ids in x.calls if kind == "ids"]
+    assert len(rounds) >= 2
+    assert all(len(ids) == 1 for ids in rounds)
+    assert len(result.results) == 2
+    full, x, _, _ = make()
+    await full.search(SearchRequest("fitness", limit=2))
+    assert x.count("ids") == 1  # 30 at once found enough: no second round
