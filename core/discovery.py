@@ -199,7 +199,7 @@ class Discovery:
         niche = build_query(request.niche, _lang(request))
         cost = Cost()
         try:
-            cost = (await self.search(replace(request, limit=1))).cost
+            cost = (await self.search(request)).cost
         except ScoutError as err:
             log.warning("digest of %r uses stored results only: %s", niche.niche, err)
         low, high = follower_range(request, self.settings.bounds)
@@ -269,12 +269,7 @@ class Discovery:
                     "other topics, or posted on it once)",
                 ),
             )
-        # Written by every search, even one served from the cache: another instance may
-        # have cached the evidence and not yet stored its results, and a digest here
-        # must not read an empty day.
-        await self._cache.put_cached(
-            self._found_key(niche, low, high), now.date(), encode_candidates(kept)
-        )
+        await self._store_found(self._found_key(niche, low, high), kept)
         return SearchResult(
             niche=niche.niche,
             query=niche.query,
@@ -290,6 +285,20 @@ class Discovery:
             seed=seed,
             seed_terms=seed_terms,
         )
+
+    async def _store_found(self, key: str, kept: Sequence[Candidate]) -> None:
+        """Merge this search's candidates into the day's (a smaller search keeps a
+        larger one's finds).
+
+        Written by every search, even one served from the cache: another instance may
+        have cached the evidence and not yet stored its results, and a digest here must
+        not read an empty day.
+        """
+        day = self._clock.now().date()
+        stored = await self._cache.get_cached(key, day)
+        merged = {c.user.id: c for c in decode_candidates(stored["candidates"])} if stored else {}
+        merged.update((c.user.id, c) for c in kept)
+        await self._cache.put_cached(key, day, encode_candidates(rank(merged.values())))
 
     def _score(
         self,

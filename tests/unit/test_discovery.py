@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from core.codec import decode_candidates
 from core.costs import CostMeter, Prices
 from core.discovery import Discovery, DiscoverySettings, SeedUnusable, follower_range
 from core.errors import (
@@ -564,3 +565,13 @@ async def test_a_short_list_looks_up_the_next_most_promising_authors() -> None:
     full, x, _, _ = make()
     await full.search(SearchRequest("fitness", limit=2))
     assert x.count("ids") == 1  # 30 at once found enough: no second round
+
+
+async def test_a_smaller_search_keeps_what_a_larger_one_stored_for_the_day() -> None:
+    discovery, _, store, _ = make(min_lookups=1, lookups_per_result=1.0)
+    await discovery.search(SearchRequest("fitness", limit=3))
+    await discovery.search(SearchRequest("fitness", limit=1))  # one lookup round only
+    (stored,) = [v for (k, _), v in store.cache.items() if k.startswith("found|")]
+    kept = decode_candidates(stored["candidates"])
+    assert {"1", "2", "3"} <= {c.user.id for c in kept}
+    assert [c.score for c in kept] == sorted((c.score for c in kept), reverse=True)
