@@ -433,6 +433,15 @@ def score_candidate(
         strengths.append(Reason(ReasonKind.STRENGTH, text))
     if bio_match:
         strengths.append(Reason(ReasonKind.STRENGTH, f"bio mentions {niche.niche}"))
+    sponsored = sum(1 for p in posts if p.paid_partnership)
+    if sponsored:
+        # Marketers look for this: the account already does disclosed brand deals.
+        strengths.append(
+            Reason(
+                ReasonKind.STRENGTH,
+                f"{sponsored} of {n} {'post' if n == 1 else 'posts'} marked paid partnership",
+            )
+        )
     if mentioned_by > 0:
         verb = "account mentions" if mentioned_by == 1 else "accounts mention"
         strengths.append(

@@ -394,6 +394,13 @@ def test_unverified_candidate_says_what_search_saw() -> None:
     assert "4 posts on fitness in the last 7 days" in texts(c.reasons)
 
 
+def test_disclosed_brand_deals_are_a_reason() -> None:
+    posts = [replace(p, paid_partnership=i == 0) for i, p in enumerate(make_posts([400] * 4))]
+    c = score(make_user(), posts, verified=True)
+    assert "1 of 4 posts marked paid partnership" in texts(c.reasons)
+    assert not any("paid partnership" in t for t in texts(score(make_user(), posts[1:]).reasons))
+
+
 def test_mentions_are_a_reason() -> None:
     c = score(make_user(username="jane_lifts"), make_posts([400]), mentioned_by=3)
     assert "3 niche accounts mention @jane_lifts" in texts(c.reasons)
