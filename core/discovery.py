@@ -72,7 +72,6 @@ MAX_LOOKUP = 100
 MAX_LOOKUP_ROUNDS = 3
 # Faults that end a search with whatever evidence it already has.
 _STOPPING = (XRateLimited, XUnavailable, BudgetExhausted, XPaymentRequired)
-SORT_ORDERS = ("recency", "relevancy")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,9 @@ from core.models import (
     XUser,
 )
 
+# The orders `XSource.search_recent` accepts (X's `sort_order`); None means recency.
+SORT_ORDERS = ("recency", "relevancy")
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

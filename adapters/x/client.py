@@ -56,6 +56,7 @@ from core.errors import (
     XUnavailable,
 )
 from core.models import FollowersPage, PostCounts, RateLimit, SearchPage, TimelinePage, UsersPage
+from core.ports import SORT_ORDERS
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,6 @@ _MAX_RATE_LIMIT_WAITS = 3
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _BEARER_RE = re.compile(r"(Bearer\s+)[^\s'\",}\]]+", re.IGNORECASE)
 _TWEEPY_LOGGERS = ("tweepy", "tweepy.client", "tweepy.asynchronous", "tweepy.asynchronous.client")
-_SORT_ORDERS = frozenset({"recency", "relevancy"})
 # engagement operators X may refuse (older products, or before its 2026 search index)
 _ENGAGEMENT_OPERATORS = ("min_likes", "min_reposts", "min_retweets", "min_replies", "min_faves")
 _OPERATOR_RE = re.compile(r"\b(" + "|".join(_ENGAGEMENT_OPERATORS) + r")\b", re.IGNORECASE)
@@ -293,7 +293,7 @@ class TweepyXSource:
         expand_authors: bool = True,
         sort_order: str | None = None,
     ) -> SearchPage:
-        if sort_order is not None and sort_order not in _SORT_ORDERS:
+        if sort_order is not None and sort_order not in SORT_ORDERS:
             raise ValueError(f"sort_order must be 'recency' or 'relevancy', got {sort_order!r}")
         size = max(10, min(100, max_results))
         params: dict[str, Any] = {

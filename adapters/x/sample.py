@@ -31,6 +31,7 @@ from adapters.x.query_match import Matcher, parse_query
 from adapters.x.sample_gen import SAMPLE_PATH, generate_followers, shift_dataset
 from core.errors import XBadQuery
 from core.models import FollowersPage, PostCounts, SearchPage, TimelinePage, UsersPage
+from core.ports import SORT_ORDERS
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,6 @@ _HASHTAG_RE = re.compile(r"(?<![\w#&])[#＃](\w*[^\W\d_]\w*)")
 _MENTION_RE = re.compile(r"(?<![\w@])@(\w{1,15})(?!\w)")
 _URL_RE = re.compile(r"https?://[^\s]+")
 _URL_TRAIL = ".,;:!?)]}'\""
-SORT_ORDERS = ("recency", "relevancy")
 # relevancy: log engagement, halved every RELEVANCY_HALF_LIFE of age (see relevancy_score)
 RELEVANCY_HALF_LIFE = timedelta(hours=48)
 GRANULARITIES = {

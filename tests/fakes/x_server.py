@@ -42,7 +42,6 @@ from adapters.x.query_match import Matcher, parse_query
 from adapters.x.sample import (
     GRANULARITIES,
     SEARCH_WINDOW,
-    SORT_ORDERS,
     TIMELINE_EXCLUDES,
     by_relevancy,
     counts_payload,
@@ -57,6 +56,7 @@ from adapters.x.sample import (
     timeline_posts,
 )
 from adapters.x.sample_gen import generate, generate_followers, shift_dataset
+from core.ports import SORT_ORDERS
 
 if TYPE_CHECKING:
     from tests.fakes.x_world import XWorld
