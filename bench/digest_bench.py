@@ -44,9 +44,8 @@ from adapters.x.sample import SampleXSource
 from bench.results import write_block
 from bot.settings import Settings
 from bot.wiring import build_scheduled_work, build_scout
-from core.models import Notice, Scope
+from core.models import Notice, OutboxStatus, Scope
 from core.ports import MessageSink
-from core.schedule_ports import OutboxStatus
 from tests.fakes.discord_server import FAKE_BOT_TOKEN, FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 

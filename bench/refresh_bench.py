@@ -191,7 +191,7 @@ def one_pass(url: str, x_url: str) -> None:
     from adapters.x.client import TweepyXSource
     from bot.settings import Settings
     from bot.wiring import SystemClock, build_scheduled_work, build_scout
-    from core.schedule_ports import OutboxStatus
+    from core.models import OutboxStatus
 
     async def main() -> dict[str, Any]:
         from adapters.storage.database import Database

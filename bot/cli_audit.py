@@ -25,9 +25,9 @@ from adapters.console.render import render_audit, render_audit_confirmation
 from adapters.x.parse import parse_datetime, parse_user
 from bot.cli import EXIT_BAD_INPUT, EXIT_OK, console_scope
 from bot.wiring import Services
-from core.audience import FakeClassifier
 from core.commands import AUDIT, build_audit
 from core.errors import BadInput
+from core.fake_followers import FakeClassifier
 from core.models import AuditNeedsConfirmation, AuditResult
 
 PROG = "influencer-bot"

@@ -40,10 +40,9 @@ from bot.runner import register_platform_sinks
 from bot.wiring import ScheduledWork, Services, build_scheduled_work, build_scout
 from core.commands import DigestAction, DigestCommand, build_digest
 from core.errors import BadInput
-from core.models import Digest, DigestSubscriptionsView, Scope, TierAlert
+from core.models import Digest, DigestSubscriptionsView, OutboxStatus, Scope, TierAlert
 from core.outbox import KIND_ALERT, DeliveryReport
 from core.ports import Clock, MessageSink
-from core.schedule_ports import OutboxStatus
 
 EXIT_OK = 0
 CONSOLE_PLATFORM = "console"

@@ -20,7 +20,6 @@ from adapters.storage.urls import redact
 from adapters.x.client import TweepyXSource
 from adapters.x.sample import SampleXSource
 from bot.settings import Settings
-from core.app import Scout
 from core.audit import Audits, AuditSettings
 from core.costs import CostMeter
 from core.digests import Digests
@@ -29,6 +28,7 @@ from core.errors import ScoutError
 from core.outbox import OutboxDelivery, RetryPolicy
 from core.ports import Clock, MessageSink, XSource
 from core.refresh import Refresher
+from core.scout import Scout
 from core.watchlist import Watchlists
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.models import AccountNotice, Scope, Tier, TierAlert, XUser
-from core.schedule_ports import AccountStatus, OutboxMessage, TierState, Watcher
+from core.models import (
+    AccountNotice,
+    AccountStatus,
+    OutboxMessage,
+    Scope,
+    Tier,
+    TierAlert,
+    TierState,
+    Watcher,
+    XUser,
+)
 from core.tiers import DEFAULT_TIERS, TierBoundaries, confirmed_tier, format_count
 
 STATUS_MISSING = "missing"

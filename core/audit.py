@@ -1,7 +1,7 @@
 """The audit use case: how many of an account's most recent followers look fake.
 
 Reads a sample of `GET /2/users/:id/followers` (most recent first, up to 1,000 a page),
-scores each follower with the fake-account classifier (`core.audience`) and reports the
+scores each follower with the fake-account classifier (`core.fake_followers`) and reports the
 share of likely fakes with a Wilson 95 % interval, the signals seen most, and what the
 reads cost. Every X read goes through the `CostMeter`; an audit dearer than a setting
 asks first; a repeat of the same audit within the UTC day is served from storage.
@@ -16,13 +16,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Protocol
 
-from core.audience import SIGNAL_LABELS, FakeClassifier, FakeVerdict
 from core.costs import CostMeter
 from core.errors import BadInput, ScoutError, UnknownHandle, XRateLimited, XUnavailable
+from core.fake_followers import SIGNAL_LABELS, FakeClassifier, FakeVerdict
 from core.models import AuditNeedsConfirmation, AuditResult, Cost, ReasonCount, XUser
-from core.ports import AccountStore, Clock, XSource
+from core.ports import AccountStore, AuditStore, Clock, XSource
 
 log = logging.getLogger(__name__)
 
@@ -30,24 +29,6 @@ MAX_PAGE = 1_000  # X's limit for one followers page
 MIN_SAMPLE = 10
 MAX_SAMPLE = 5_000
 Z_95 = 1.959963984540054  # two-sided 95 %
-
-
-class AuditStore(Protocol):
-    """Audit results by (account, sample size, UTC day, source), and each account's last."""
-
-    async def cached_audit(
-        self, user_id: str, sample: int, day: date, source: str
-    ) -> AuditResult | None:
-        """Today's complete audit of `user_id` with this requested sample, if any."""
-        ...
-
-    async def save_audit(self, result: AuditResult) -> None:
-        """Store a result (a later one for the same key and day replaces it)."""
-        ...
-
-    async def last_audits(self, user_ids: Sequence[str]) -> dict[str, AuditResult]:
-        """The most recent audit of each account that has one, keyed by user id."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,7 +194,7 @@ def command_spec(name: str) -> CommandSpec:
     raise BadInput(f"Unknown command /{wanted}. Try /{HELP.name}.")
 
 
-# Parsed commands: plain data that `core.app.Scout.handle` dispatches on.
+# Parsed commands: plain data that `core.scout.Scout.handle` dispatches on.
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,11 +30,11 @@ from core.models import (
     DigestSubscriptionsView,
     Scope,
     SearchRequest,
+    SubscriptionState,
     Tier,
 )
 from core.niches import NicheQuery, build_query
-from core.ports import Clock, SearchCache
-from core.schedule_ports import DigestStore, SubscriptionState
+from core.ports import Clock, DigestStore, SearchCache
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 
 class Tier(enum.StrEnum):
@@ -451,3 +451,94 @@ class AuditNeedsConfirmation:
     limit_usd: float
     user_id: str = ""
     followers: int | None = None
+
+
+# Scheduled work: tier states, the outbox, digest runs.
+
+
+class AccountStatus(enum.StrEnum):
+    """Whether X still returns a tracked account."""
+
+    ACTIVE = "active"
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class TierState:
+    """The last confirmed tier of a tracked account, and what it was called then.
+
+    `version` grows by one on every change; a change is applied only if the version
+    is still the one it was computed from.
+    """
+
+    user_id: str
+    username: str
+    tier: Tier | None
+    followers: int
+    status: AccountStatus
+    version: int
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A message to deliver, under a key that makes enqueueing it idempotent."""
+
+    key: str
+    scope: Scope
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """A new tier state and the messages it decides: applied together, or not at all.
+
+    `expected_version` is the version the change was computed from (None: there was
+    no state yet, so the change is an insert that loses to a concurrent one).
+    """
+
+    state: TierState
+    expected_version: int | None
+    messages: tuple[OutboxMessage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Watcher:
+    """A channel that tracks an account, and the handle it was tracked under."""
+
+    scope: Scope
+    username: str
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One outbox row. `notice` is decoded only where delivery needs it."""
+
+    id: int
+    key: str
+    kind: str
+    scope: Scope
+    status: OutboxStatus
+    attempts: int
+    summary: str
+    created_at: datetime
+    next_attempt_at: datetime
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+    notice: Notice | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionState:
+    """A subscription with its latest digest run (a period is the local date it was for)."""
+
+    subscription: DigestSubscription
+    last_period: date | None = None
+    last_until: datetime | None = None

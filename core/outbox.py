@@ -26,6 +26,7 @@ from core.models import (
     Cost,
     Digest,
     Notice,
+    OutboxItem,
     Reason,
     ReasonKind,
     Scope,
@@ -33,8 +34,7 @@ from core.models import (
     TierAlert,
     XUser,
 )
-from core.ports import Clock, MessageSink
-from core.schedule_ports import OutboxItem, OutboxStore
+from core.ports import Clock, MessageSink, OutboxStore
 from core.tiers import format_count
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,8 @@ from datetime import datetime, timedelta
 from core.alerts import AccountUpdate, decide, growth, messages_for
 from core.costs import CostMeter
 from core.errors import BudgetExhausted, XApiError, XRateLimited
-from core.models import AccountNotice, Cost, TierAlert, XUser
-from core.ports import AccountStore, Clock, XSource
-from core.schedule_ports import OutboxMessage, StateChange, TierStateStore, Watcher
+from core.models import AccountNotice, Cost, OutboxMessage, StateChange, TierAlert, Watcher, XUser
+from core.ports import AccountStore, Clock, TierStateStore, XSource
 from core.tiers import DEFAULT_TIERS, TierBoundaries
 
 log = logging.getLogger(__name__)

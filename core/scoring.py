@@ -16,8 +16,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
-from core.audience import FakeClassifier
 from core.errors import BadInput
+from core.fake_followers import FakeClassifier
 from core.models import Candidate, Post, Reason, ReasonKind, Tier, XUser
 from core.niches import NicheQuery, matches_niche
 from core.tiers import TierBoundaries, format_count, tier_for
@@ -212,7 +212,7 @@ _DIGIT = re.compile(r"[0-9]")
 # Niche posts kept with a candidate, so people can see what it actually posts.
 SAMPLE_POSTS = 3
 
-# The fake-account classifier (`core.audience`), trained on labelled accounts, judges the
+# The fake-account classifier (`core.fake_followers`), trained on labelled accounts, judges the
 # candidate's own profile; when it calls the profile likely fake, that is one more signal
 # with this weight. Kept out of SUSPICION_WEIGHTS: those are hand-set rules, this is learned.
 FAKE_PROFILE_WEIGHT = 0.35

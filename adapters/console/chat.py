@@ -8,10 +8,10 @@ import sys
 from typing import TextIO
 
 from adapters.console.render import SAMPLE_BANNER, render
-from core.app import Scout
 from core.commands import HELP, parse_command
 from core.errors import ScoutError, user_message
 from core.models import Scope
+from core.scout import Scout
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,13 @@ from core.models import (
     Digest,
     DigestSubscription,
     DigestSubscriptionsView,
+    OutboxItem,
+    OutboxStatus,
     Scope,
     TierAlert,
 )
 from core.outbox import DeliveryReport
 from core.refresh import RefreshReport
-from core.schedule_ports import OutboxItem, OutboxStatus
 
 
 def _iso(value: datetime | None) -> str | None:

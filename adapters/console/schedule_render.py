@@ -8,10 +8,9 @@ from datetime import datetime
 from adapters.console.render import cost_line, render_digest
 from core.alerts import STATUS_MISSING, STATUS_RENAMED, is_upward
 from core.digests import DueDigest
-from core.models import AccountNotice, Digest, Notice, Scope, TierAlert
+from core.models import AccountNotice, Digest, Notice, OutboxItem, OutboxStatus, Scope, TierAlert
 from core.outbox import DeliveryReport
 from core.refresh import RefreshReport
-from core.schedule_ports import OutboxItem, OutboxStatus
 from core.tiers import format_count
 
 

@@ -28,7 +28,6 @@ from adapters.discord.commands import (
 from adapters.discord.errors import friendly_error
 from adapters.discord.render import Outgoing, render, text
 from adapters.discord.state import DiscordState
-from core.app import Reply
 from core.commands import (
     AuditCommand,
     Command,
@@ -40,6 +39,7 @@ from core.commands import (
     build_watchlist,
 )
 from core.models import Scope
+from core.scout import Reply
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ PROGRESS_EVERY_SECONDS = 3.0
 
 
 class CommandRunner(Protocol):
-    """The core entry point (`core.app.Scout` satisfies it)."""
+    """The core entry point (`core.scout.Scout` satisfies it)."""
 
     async def handle(self, command: Command, scope: Scope) -> Reply: ...
 

@@ -33,7 +33,6 @@ from adapters.slack.render import (
     render_error,
     render_progress,
 )
-from core.app import Scout
 from core.commands import (
     COMMANDS,
     FIND,
@@ -48,6 +47,7 @@ from core.commands import (
 )
 from core.errors import BadInput
 from core.models import Scope
+from core.scout import Scout
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""SQL implementation of `core.schedule_ports.ScheduleStore` (SQLite and PostgreSQL).
+"""SQL implementation of `core.ports.ScheduleStore` (SQLite and PostgreSQL).
 
 Exactly-once rests on single statements that either win or lose atomically on both
 backends: `INSERT ... ON CONFLICT DO NOTHING RETURNING` for claims and first states,
@@ -39,18 +39,22 @@ from adapters.storage.tables import (
     FollowerSnapshot,
     WatchlistEntry,
 )
-from core.models import Digest, DigestSubscription, Notice, Scope, Tier
-from core.outbox import decode_notice, encode_notice, notice_kind, summarize
-from core.schedule_ports import (
+from core.models import (
     AccountStatus,
+    Digest,
+    DigestSubscription,
+    Notice,
     OutboxItem,
     OutboxMessage,
     OutboxStatus,
+    Scope,
     StateChange,
     SubscriptionState,
+    Tier,
     TierState,
     Watcher,
 )
+from core.outbox import decode_notice, encode_notice, notice_kind, summarize
 
 logger = logging.getLogger(__name__)
 

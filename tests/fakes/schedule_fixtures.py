@@ -23,11 +23,13 @@ from adapters.storage.database import Database
 from adapters.storage.repositories import SqlStorage
 from bot.settings import Settings
 from bot.wiring import ScheduledWork, build_scheduled_work, build_scout
-from core.app import Scout
 from core.errors import XRateLimited
 from core.models import (
     FollowersPage,
     Notice,
+    OutboxItem,
+    OutboxMessage,
+    OutboxStatus,
     Post,
     PostCounts,
     Scope,
@@ -38,7 +40,7 @@ from core.models import (
 )
 from core.outbox import notice_kind, summarize
 from core.ports import Clock, MessageSink, XSource
-from core.schedule_ports import OutboxItem, OutboxMessage, OutboxStatus
+from core.scout import Scout
 from tests.fakes.memory import FixedClock
 
 __all__ = [

@@ -8,9 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from core.errors import ChannelGone
-from core.models import Digest, Scope, SearchRequest
+from core.models import Digest, OutboxStatus, Scope, SearchRequest
 from core.ports import MessageSink
-from core.schedule_ports import OutboxStatus
 from tests.fakes.schedule_fixtures import (
     FixedClock,
     FollowerX,

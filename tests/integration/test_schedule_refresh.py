@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from core.models import AccountNotice, Scope, Tier, TierAlert
-from core.schedule_ports import OutboxStatus
+from core.models import AccountNotice, OutboxStatus, Scope, Tier, TierAlert
 from tests.fakes.schedule_fixtures import (
     FixedClock,
     FollowerX,

@@ -19,8 +19,7 @@ from bot.scheduler import (
     refresh_period,
 )
 from bot.wiring import Services, services
-from core.models import Scope
-from core.schedule_ports import OutboxStatus
+from core.models import OutboxStatus, Scope
 from tests.fakes.schedule_fixtures import (
     FixedClock,
     FollowerX,

@@ -9,6 +9,7 @@ import pytest
 from core.alerts import AccountUpdate, decide, growth, messages_for
 from core.models import (
     AccountNotice,
+    AccountStatus,
     Candidate,
     Cost,
     Digest,
@@ -17,9 +18,10 @@ from core.models import (
     Scope,
     Tier,
     TierAlert,
+    TierState,
+    Watcher,
 )
 from core.outbox import RetryPolicy, decode_notice, encode_notice, notice_kind, summarize
-from core.schedule_ports import AccountStatus, TierState, Watcher
 from tests.fakes.schedule_fixtures import person
 
 T0 = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from core.errors import ChannelGone, DeliveryRejected, DeliveryRetryLater
-from core.models import AccountNotice, Scope
+from core.models import AccountNotice, OutboxMessage, OutboxStatus, Scope
 from core.outbox import OutboxDelivery, RetryPolicy
 from core.ports import MessageSink
-from core.schedule_ports import OutboxMessage, OutboxStatus
 from tests.fakes.schedule_fixtures import FixedClock, MemoryOutbox, RecordingSink
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)

@@ -10,15 +10,7 @@ from typing import Any
 
 import pytest
 
-from core.app import Scout
-from core.audience import FakeClassifier, FakeVerdict
-from core.audit import (
-    MAX_SAMPLE,
-    Audits,
-    AuditSettings,
-    top_reasons,
-    wilson_interval,
-)
+from core.audit import MAX_SAMPLE, Audits, AuditSettings, top_reasons, wilson_interval
 from core.commands import AUDIT, COMMANDS, AuditCommand, build_audit, parse_command
 from core.costs import CostMeter, Prices
 from core.discovery import Discovery
@@ -30,6 +22,7 @@ from core.errors import (
     XRateLimited,
     XUnavailable,
 )
+from core.fake_followers import FakeClassifier, FakeVerdict
 from core.models import (
     AuditNeedsConfirmation,
     AuditResult,
@@ -41,6 +34,7 @@ from core.models import (
     XUser,
 )
 from core.scoring import FAKE_PROFILE_WEIGHT, EngagementNorms, suspicion_signals
+from core.scout import Scout
 from core.watchlist import Watchlists
 from tests.fakes.memory import FixedClock, MemoryStorage
 

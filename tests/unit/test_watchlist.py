@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.app import Scout
 from core.commands import parse_command
 from core.costs import CostMeter, Prices
 from core.discovery import Discovery
@@ -22,6 +21,7 @@ from core.models import (
     WatchChange,
     WatchlistView,
 )
+from core.scout import Scout
 from core.watchlist import Watchlists
 from tests.fakes.memory import FixedClock, MemoryAuditHistory, MemoryStorage, ScriptedX
 from tests.unit.test_discovery import user, world

@@ -5,7 +5,7 @@ account age at an observation time, posting rate, empty profile fields, the defa
 avatar. Every feature is oriented so that a larger value looks more like a fake account,
 and training keeps every weight at or above zero, so a contribution always means what
 its reason says ("follows 2,300 accounts but has 12 followers" can only push towards
-fake). The fitted numbers live in `core.classifier_params` (written by
+fake). The fitted numbers live in `core.fake_followers_params` (written by
 `bench/train_classifier.py`). Pure Python, no network: it runs on any user object.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
-from core import classifier_params
+from core import fake_followers_params
 from core.models import Reason, ReasonKind, XUser
 from core.tiers import format_count
 
@@ -164,15 +164,15 @@ class ModelParams:
     def bundled(cls) -> ModelParams:
         """The parameters fitted by `bench/train_classifier.py`."""
         return cls(
-            intercept=classifier_params.INTERCEPT,
+            intercept=fake_followers_params.INTERCEPT,
             features=MappingProxyType(
                 {
                     name: FeatureParams(mean, scale, weight, learned)
-                    for name, mean, scale, weight, learned in classifier_params.FEATURES
+                    for name, mean, scale, weight, learned in fake_followers_params.FEATURES
                 }
             ),
-            threshold=classifier_params.THRESHOLD,
-            z_clip=classifier_params.Z_CLIP,
+            threshold=fake_followers_params.THRESHOLD,
+            z_clip=fake_followers_params.Z_CLIP,
         )
 
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import classifier_params
-from core.audience import (
+from core import fake_followers_params
+from core.fake_followers import (
     FEATURES,
     MAX_REASONS,
     SIGNAL_LABELS,
@@ -129,7 +129,7 @@ def test_bundled_parameters_cover_exactly_the_features() -> None:
     assert list(params.features) == list(FEATURES)
     assert set(SIGNAL_LABELS) == set(FEATURES)
     assert params.threshold == 0.5
-    assert len(classifier_params.FEATURES) == len(FEATURES)
+    assert len(fake_followers_params.FEATURES) == len(FEATURES)
 
 
 def test_every_weight_points_the_way_its_reason_reads() -> None:

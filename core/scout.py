@@ -7,8 +7,6 @@ reply type they get back; they hold no logic of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
-from typing import Protocol
 
 from core.audit import Audits
 from core.commands import (
@@ -37,6 +35,7 @@ from core.models import (
     WatchChange,
     WatchlistView,
 )
+from core.ports import DigestUseCases
 from core.watchlist import Watchlists
 
 Reply = (
@@ -49,20 +48,6 @@ Reply = (
     | AuditResult
     | AuditNeedsConfirmation
 )
-
-
-class DigestUseCases(Protocol):
-    """The `/digest` use cases (implemented in `core.digests`)."""
-
-    async def subscribe(
-        self, scope: Scope, niche: str, weekday: int, at: time, tz: str
-    ) -> DigestSubscriptionsView: ...
-
-    async def unsubscribe(self, scope: Scope, niche: str) -> DigestSubscriptionsView: ...
-
-    async def subscriptions(self, scope: Scope) -> DigestSubscriptionsView: ...
-
-    async def preview(self, scope: Scope, niche: str) -> Digest: ...
 
 
 @dataclass
