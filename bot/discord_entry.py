@@ -9,7 +9,7 @@ from typing import Any
 from adapters.discord.client import ScoutBot, ShardedScoutBot, build_client
 from adapters.discord.endpoints import use_endpoints
 from adapters.discord.sink import DiscordSink
-from adapters.discord.state import DiscordState
+from adapters.storage.discord_state import SqlDiscordState
 from bot.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def create_discord_client(
     use_endpoints(s.discord_api_base_url, s.discord_gateway_url)
     return build_client(
         svc.scout,
-        DiscordState(svc.database.engine),
+        SqlDiscordState(svc.database),
         guild_id=s.discord_guild_id,
         gateway_url=s.discord_gateway_url,
         shard_count=s.discord_shard_count,

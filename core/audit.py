@@ -164,7 +164,7 @@ class Audits:
         return result
 
     async def _cached(self, user_id: str, sample: int, day: date, cost: Cost) -> AuditResult | None:
-        found = await self._store.cached_audit(user_id, sample, day, self._x.name)
+        found = await self._store.cached_audit(user_id, sample, day=day, source=self._x.name)
         if found is None:
             return None
         log.debug("audit of %s (sample %d) served from today's result", user_id, sample)

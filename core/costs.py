@@ -136,4 +136,4 @@ class CostMeter:
         )
 
     async def _mark(self, day: date, kind: str, ids: Sequence[str]) -> int:
-        return await self._ledger.mark_read(day, kind, list(ids)) if ids else 0
+        return await self._ledger.mark_read(day, kind, ids=list(ids)) if ids else 0

@@ -29,14 +29,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from core import lookalike
-from core.codec import (
-    decode_candidates,
-    decode_page,
-    decode_posts,
-    encode_candidates,
-    encode_page,
-    encode_posts,
-)
 from core.costs import CostMeter
 from core.errors import (
     BadInput,
@@ -53,11 +45,15 @@ from core.evidence import AuthorEvidence, gather, worth_looking_up
 from core.models import (
     Candidate,
     Cost,
+    FoundCandidates,
     LeftOut,
     Post,
+    PostCounts,
+    RejectedOperator,
     SearchPage,
     SearchRequest,
     SearchResult,
+    TimelinePage,
     XUser,
 )
 from core.niches import NicheQuery, build_query, matches_niche, query_from_terms
@@ -205,8 +201,9 @@ class Discovery:
         latest: dict[str, Candidate] = {}
         day, today = first_day, self._clock.now().date()
         while day <= today:  # oldest first: later days' numbers win
-            stored = await self._cache.get_cached(self._found_key(niche, low, high), day)
-            for candidate in decode_candidates(stored.get("candidates", [])) if stored else ():
+            key = self._found_key(niche, low, high)
+            stored = await self._cache.get_cached(key, day, kind=FoundCandidates)
+            for candidate in stored.candidates if stored else ():
                 latest[candidate.user.id] = candidate
             day += timedelta(days=1)
         return rank(latest.values()), cost
@@ -256,7 +253,7 @@ class Discovery:
                 break
         now = self._clock.now()
         tiered = [u.id for u in users if tier_for(u.followers, s.bounds)]
-        await self._accounts.record_discoveries(niche.key, tiered, now)
+        await self._accounts.record_discoveries(niche.key, tiered, found_at=now)
         ranked = await self._verify(ranked, evidence, niche, run)
         kept = [c for c in ranked if c.relevance >= s.min_relevance]
         left_out: tuple[LeftOut, ...] = ()
@@ -294,10 +291,11 @@ class Discovery:
         not read an empty day.
         """
         day = self._clock.now().date()
-        stored = await self._cache.get_cached(key, day)
-        merged = {c.user.id: c for c in decode_candidates(stored["candidates"])} if stored else {}
+        stored = await self._cache.get_cached(key, day, kind=FoundCandidates)
+        merged = {c.user.id: c for c in stored.candidates} if stored else {}
         merged.update((c.user.id, c) for c in kept)
-        await self._cache.put_cached(key, day, encode_candidates(rank(merged.values())))
+        found = FoundCandidates(tuple(rank(merged.values())))
+        await self._cache.put_cached(key, day, value=found)
 
     def _score(
         self,
@@ -330,10 +328,10 @@ class Discovery:
     async def _niche_size(self, niche: NicheQuery, run: _Run) -> int | None:
         key = f"counts|{self._x.name}|{niche.query}"
         day = self._clock.now().date()
-        cached = await self._cache.get_cached(key, day)
+        cached = await self._cache.get_cached(key, day, kind=PostCounts)
         if cached is not None:
             run.cached_reads += 1
-            return int(cached["total"])
+            return cached.total
         if not await self._meter.affordable(0, 0, count_requests=1):
             return None
         try:
@@ -342,7 +340,7 @@ class Discovery:
             log.warning("recent counts unavailable: %s", err)
             return None
         run.add(await self._meter.charge(requests=1, count_requests=1))
-        await self._cache.put_cached(key, day, {"total": counts.total})
+        await self._cache.put_cached(key, day, value=counts)
         return counts.total
 
     def _like_band(self, low: int, high: int | None, size: int | None) -> str | None:
@@ -362,7 +360,8 @@ class Discovery:
 
     async def _operator_rejected(self, operator: str) -> bool:
         key = f"operator-rejected|{self._x.name}|{operator}"
-        return await self._cache.get_cached(key, self._clock.now().date()) is not None
+        day = self._clock.now().date()
+        return await self._cache.get_cached(key, day, kind=RejectedOperator) is not None
 
     async def _read_evidence(
         self,
@@ -409,10 +408,10 @@ class Discovery:
         s = self.settings
         day = self._clock.now().date()
         key = f"posts|{self._x.name}|{s.page_size}|{s.sort_order}|{index}|{query}"
-        cached = await self._cache.get_cached(key, day)
+        cached = await self._cache.get_cached(key, day, kind=SearchPage)
         if cached is not None:
             run.cached_reads += 1
-            return decode_page(cached)
+            return cached
         if not await self._meter.affordable(s.page_size, 0):
             if not have_evidence:
                 await self._meter.ensure_affordable(s.page_size, 0)
@@ -434,7 +433,9 @@ class Discovery:
                 raise
             log.info("X refused %s; searching without it today", err.operator)
             await self._cache.put_cached(
-                f"operator-rejected|{self._x.name}|min_likes", day, {"operator": err.operator}
+                f"operator-rejected|{self._x.name}|min_likes",
+                day,
+                value=RejectedOperator(err.operator),
             )
             raise _MinLikesRejected from None
         except _STOPPING as err:
@@ -444,7 +445,7 @@ class Discovery:
             run.stop(f"stopped after {run.pages} page(s): {err}", err)
             return None
         run.add(await self._meter.charge(requests=1, post_ids=[p.id for p in page.posts]))
-        await self._cache.put_cached(key, day, encode_page(page))
+        await self._cache.put_cached(key, day, value=page)
         return page
 
     async def _users(self, ids: Sequence[str], run: _Run) -> list[XUser]:
@@ -481,14 +482,13 @@ class Discovery:
         """An account's latest posts (today's cache first); None when X shows none."""
         day = self._clock.now().date()
         key = f"timeline|{self._x.name}|{user_id}|{count}"
-        cached = await self._cache.get_cached(key, day)
+        cached = await self._cache.get_cached(key, day, kind=TimelinePage)
         if cached is not None:
             run.cached_reads += 1
-            return None if cached.get("unavailable") else decode_posts(cached["posts"])
+            return None if cached.unavailable else cached.posts
         page = await self._x.user_timeline(user_id, max_results=count)
         run.add(await self._meter.charge(requests=1, timeline_post_ids=[p.id for p in page.posts]))
-        payload = {"posts": encode_posts(page.posts), "unavailable": page.unavailable}
-        await self._cache.put_cached(key, day, payload)
+        await self._cache.put_cached(key, day, value=page)
         return None if page.unavailable else page.posts
 
     async def _verify(

@@ -217,6 +217,20 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class FoundCandidates:
+    """A day's ranked finds in one niche and follower range (cached: digests merge days)."""
+
+    candidates: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedOperator:
+    """A search operator X refused today (cached: the day's searches go without it)."""
+
+    operator: str
+
+
+@dataclass(frozen=True, slots=True)
 class SearchRequest:
     """A niche search as typed by a user (validated by `core.commands`)."""
 
@@ -309,6 +323,11 @@ class WatchlistView:
 
     scope: Scope
     entries: tuple[WatchEntry, ...]
+
+
+# A `DigestSubscription.weekday` (0 = Monday, as `date.weekday()`): as typed, and as shown.
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True, slots=True)

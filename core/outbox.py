@@ -16,23 +16,16 @@ import time as _time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from core.errors import ChannelGone, DeliveryRejected, DeliveryRetryLater
 from core.models import (
     AccountNotice,
-    Candidate,
-    Cost,
     Digest,
     Notice,
     OutboxItem,
-    Reason,
-    ReasonKind,
     Scope,
-    Tier,
     TierAlert,
-    XUser,
 )
 from core.ports import Clock, MessageSink, OutboxStore
 from core.tiers import format_count
@@ -45,7 +38,7 @@ KIND_ALERT = "alert"
 KIND_NOTICE = "notice"
 KIND_DIGEST = "digest"
 
-# --- notices as JSON ------------------------------------------------------------------
+# --- notices: their kind (the outbox's `kind` column) and one-line summary -------------
 
 
 def notice_kind(notice: Notice) -> str:
@@ -57,176 +50,6 @@ def notice_kind(notice: Notice) -> str:
         case Digest():
             return KIND_DIGEST
     raise TypeError(type(notice).__name__)  # pragma: no cover - Notice is a closed union
-
-
-def _dt(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _parse_dt(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def _tier(value: Any) -> Tier | None:
-    return Tier(value) if value else None
-
-
-def _scope_json(scope: Scope) -> dict[str, str]:
-    return {"platform": scope.platform, "workspace": scope.workspace, "channel": scope.channel}
-
-
-def _scope(data: Mapping[str, Any]) -> Scope:
-    return Scope(str(data["platform"]), str(data["workspace"]), str(data["channel"]))
-
-
-def _user_json(u: XUser) -> dict[str, Any]:
-    return {
-        "id": u.id,
-        "username": u.username,
-        "name": u.name,
-        "followers": u.followers,
-        "following": u.following,
-        "post_count": u.post_count,
-        "listed_count": u.listed_count,
-        "like_count": u.like_count,
-        "description": u.description,
-        "location": u.location,
-        "url": u.url,
-        "created_at": _dt(u.created_at),
-        "verified": u.verified,
-        "protected": u.protected,
-        "default_avatar": u.default_avatar,
-        "profile_image_url": u.profile_image_url,
-    }
-
-
-def _user(d: Mapping[str, Any]) -> XUser:
-    return XUser(
-        id=str(d["id"]),
-        username=str(d["username"]),
-        name=str(d.get("name", "")),
-        followers=int(d.get("followers", 0)),
-        following=int(d.get("following", 0)),
-        post_count=int(d.get("post_count", 0)),
-        listed_count=int(d.get("listed_count", 0)),
-        like_count=int(d.get("like_count", 0)),
-        description=str(d.get("description", "")),
-        location=str(d.get("location", "")),
-        url=str(d.get("url", "")),
-        created_at=_parse_dt(d.get("created_at")),
-        verified=bool(d.get("verified", False)),
-        protected=bool(d.get("protected", False)),
-        default_avatar=bool(d.get("default_avatar", False)),
-        profile_image_url=str(d.get("profile_image_url", "")),
-    )
-
-
-def _candidate_json(c: Candidate) -> dict[str, Any]:
-    return {
-        "user": _user_json(c.user),
-        "tier": c.tier.value if c.tier else None,
-        "engagement_rate": c.engagement_rate,
-        "relevance": c.relevance,
-        "suspicion": c.suspicion,
-        "score": c.score,
-        "reasons": [{"kind": r.kind.value, "text": r.text} for r in c.reasons],
-        "sampled_posts": c.sampled_posts,
-    }
-
-
-def _candidate(d: Mapping[str, Any]) -> Candidate:
-    return Candidate(
-        user=_user(d["user"]),
-        tier=_tier(d.get("tier")),
-        engagement_rate=float(d["engagement_rate"]),
-        relevance=float(d["relevance"]),
-        suspicion=float(d["suspicion"]),
-        score=float(d["score"]),
-        reasons=tuple(Reason(ReasonKind(r["kind"]), str(r["text"])) for r in d["reasons"]),
-        sampled_posts=int(d.get("sampled_posts", 0)),
-    )
-
-
-def encode_notice(notice: Notice) -> dict[str, Any]:
-    """A notice as JSON-safe data for the outbox's payload column."""
-    match notice:
-        case TierAlert():
-            return {
-                "scope": _scope_json(notice.scope),
-                "user_id": notice.user_id,
-                "username": notice.username,
-                "name": notice.name,
-                "before_tier": notice.before_tier.value if notice.before_tier else None,
-                "after_tier": notice.after_tier.value if notice.after_tier else None,
-                "before_followers": notice.before_followers,
-                "after_followers": notice.after_followers,
-                "observed_at": notice.observed_at.isoformat(),
-                "growth_7d": notice.growth_7d,
-                "growth_30d": notice.growth_30d,
-            }
-        case AccountNotice():
-            return {
-                "scope": _scope_json(notice.scope),
-                "user_id": notice.user_id,
-                "username": notice.username,
-                "status": notice.status,
-                "detail": notice.detail,
-            }
-        case Digest():
-            c = notice.cost
-            return {
-                "scope": _scope_json(notice.scope),
-                "niche": notice.niche,
-                "candidates": [_candidate_json(x) for x in notice.candidates],
-                "source": notice.source,
-                "cost": [c.requests, c.posts_read, c.users_read, c.usd],
-                "since": _dt(notice.since),
-                "until": _dt(notice.until),
-                "preview": notice.preview,
-            }
-    raise TypeError(type(notice).__name__)  # pragma: no cover
-
-
-def decode_notice(kind: str, data: Mapping[str, Any]) -> Notice:
-    """The inverse of `encode_notice`."""
-    scope = _scope(data["scope"])
-    if kind == KIND_ALERT:
-        observed = _parse_dt(data["observed_at"])
-        assert observed is not None
-        return TierAlert(
-            scope=scope,
-            user_id=str(data["user_id"]),
-            username=str(data["username"]),
-            name=str(data.get("name", "")),
-            before_tier=_tier(data.get("before_tier")),
-            after_tier=_tier(data.get("after_tier")),
-            before_followers=int(data["before_followers"]),
-            after_followers=int(data["after_followers"]),
-            observed_at=observed,
-            growth_7d=data.get("growth_7d"),
-            growth_30d=data.get("growth_30d"),
-        )
-    if kind == KIND_NOTICE:
-        return AccountNotice(
-            scope=scope,
-            user_id=str(data["user_id"]),
-            username=str(data["username"]),
-            status=str(data["status"]),
-            detail=str(data.get("detail", "")),
-        )
-    if kind == KIND_DIGEST:
-        requests, posts, users, usd = data.get("cost") or (0, 0, 0, 0.0)
-        return Digest(
-            scope=scope,
-            niche=str(data["niche"]),
-            candidates=tuple(_candidate(c) for c in data.get("candidates", ())),
-            source=str(data.get("source", "")),
-            cost=Cost(int(requests), int(posts), int(users), float(usd)),
-            since=_parse_dt(data.get("since")),
-            until=_parse_dt(data.get("until")),
-            preview=bool(data.get("preview", False)),
-        )
-    raise ValueError(f"unknown outbox kind {kind!r}")
 
 
 def summarize(notice: Notice) -> str:
@@ -353,7 +176,11 @@ class OutboxDelivery:
                 if not platforms:
                     return total
                 items = await self._store.claim_due(
-                    platforms, self._owner, self._clock.now(), self._lease, self._batch
+                    platforms,
+                    self._owner,
+                    now=self._clock.now(),
+                    lease=self._lease,
+                    limit=self._batch,
                 )
                 if not items:
                     break
@@ -425,7 +252,9 @@ class OutboxDelivery:
                     await sink.deliver(item.scope, item.notice)
             except ChannelGone as err:
                 self._last_post[item.scope] = self._monotonic()
-                parked = await self._store.pause_channel(item.scope, str(err), self._clock.now())
+                parked = await self._store.pause_channel(
+                    item.scope, str(err), now=self._clock.now()
+                )
                 log.warning(
                     "channel %s/%s/%s is gone (%s): paused it with %d message(s)",
                     item.scope.platform,

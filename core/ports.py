@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from core.models import (
     AuditResult,
@@ -16,11 +16,13 @@ from core.models import (
     DigestSubscription,
     DigestSubscriptionsView,
     FollowersPage,
+    FoundCandidates,
     Notice,
     OutboxItem,
     OutboxMessage,
     OutboxStatus,
     PostCounts,
+    RejectedOperator,
     Scope,
     SearchPage,
     StateChange,
@@ -100,18 +102,29 @@ class XSource(Protocol):
     async def aclose(self) -> None: ...
 
 
+# What the search cache keeps: X's answers, and what searches made of them that day.
+Cached = SearchPage | TimelinePage | PostCounts | FoundCandidates | RejectedOperator
+CachedT = TypeVar(
+    "CachedT", SearchPage, TimelinePage, PostCounts, FoundCandidates, RejectedOperator
+)
+
+
 class SearchCache(Protocol):
-    """JSON payloads keyed by a string, valid for one UTC day."""
+    """Values keyed by a string, valid for one UTC day (X charges a read once a day)."""
 
-    async def get_cached(self, key: str, day: date) -> dict[str, Any] | None: ...
+    async def get_cached(self, key: str, day: date, *, kind: type[CachedT]) -> CachedT | None:
+        """The `kind` stored under `key` for `day`, if any."""
+        ...
 
-    async def put_cached(self, key: str, day: date, payload: dict[str, Any]) -> None: ...
+    async def put_cached(self, key: str, day: date, *, value: Cached) -> None:
+        """Store (or replace) `value` under `key` for `day`."""
+        ...
 
 
 class UsageLedger(Protocol):
     """X API usage per UTC day, and which resources were already charged that day."""
 
-    async def mark_read(self, day: date, kind: str, ids: Sequence[str]) -> int:
+    async def mark_read(self, day: date, kind: str, *, ids: Sequence[str]) -> int:
         """Remember `ids` of `kind` ("post"/"user") as read on `day`; return how many were new."""
         ...
 
@@ -144,7 +157,7 @@ class AccountStore(Protocol):
         ...
 
     async def record_discoveries(
-        self, niche: str, user_ids: Sequence[str], found_at: datetime
+        self, niche: str, user_ids: Sequence[str], *, found_at: datetime
     ) -> set[str]:
         """Note accounts found in `niche`; return the ids found there for the first time."""
         ...
@@ -154,7 +167,7 @@ class WatchlistStore(Protocol):
     """Tracked accounts per (platform, workspace, channel)."""
 
     async def watch(
-        self, scope: Scope, users: Sequence[XUser], added_at: datetime
+        self, scope: Scope, users: Sequence[XUser], *, added_at: datetime
     ) -> tuple[list[str], list[str]]:
         """Track accounts; return (added usernames, already tracked usernames)."""
         ...
@@ -180,7 +193,7 @@ class AuditStore(Protocol):
     """Audit results by (account, sample size, UTC day, source), and each account's last."""
 
     async def cached_audit(
-        self, user_id: str, sample: int, day: date, source: str
+        self, user_id: str, sample: int, *, day: date, source: str
     ) -> AuditResult | None:
         """Today's complete audit of `user_id` with this requested sample, if any."""
         ...
@@ -210,6 +223,10 @@ class DigestUseCases(Protocol):
 
 class Storage(SearchCache, UsageLedger, AccountStore, WatchlistStore, Protocol):
     """Everything the core keeps; the SQL adapter implements all of it."""
+
+    async def prune(self, before: date) -> int:
+        """Drop cached values and charged-read markers of days before `before` (daily)."""
+        ...
 
 
 class MessageSink(Protocol):
@@ -272,13 +289,15 @@ class TierStateStore(Protocol):
 class JobClaims(Protocol):
     """Run-once claims for periodic jobs, with a lease so a crashed owner is replaced."""
 
-    async def claim_job(self, key: str, owner: str, now: datetime, lease: timedelta) -> bool | None:
+    async def claim_job(
+        self, key: str, owner: str, *, now: datetime, lease: timedelta
+    ) -> bool | None:
         """True: claimed fresh. False: took over an expired claim. None: someone else has it."""
         ...
 
-    async def renew_job(self, key: str, owner: str, until: datetime) -> bool: ...
+    async def renew_job(self, key: str, owner: str, *, until: datetime) -> bool: ...
 
-    async def finish_job(self, key: str, owner: str, now: datetime) -> None: ...
+    async def finish_job(self, key: str, owner: str, *, now: datetime) -> None: ...
 
 
 class DigestStore(Protocol):
@@ -288,6 +307,7 @@ class DigestStore(Protocol):
         self,
         scope: Scope,
         niche: str,
+        *,
         niche_key: str,
         weekday: int,
         at: time,
@@ -304,6 +324,10 @@ class DigestStore(Protocol):
 
     async def subscriptions(self, scope: Scope) -> list[DigestSubscription]: ...
 
+    async def all_subscriptions(self) -> list[DigestSubscription]:
+        """Every subscription of every channel (for the command line)."""
+        ...
+
     async def subscription_states(self) -> list[SubscriptionState]:
         """Every subscription that is not paused, with its latest run."""
         ...
@@ -311,7 +335,7 @@ class DigestStore(Protocol):
     async def last_digest_until(self, scope: Scope, niche_key: str) -> datetime | None: ...
 
     async def discovered_between(
-        self, niche_key: str, since: datetime, until: datetime
+        self, niche_key: str, since: datetime, *, until: datetime
     ) -> set[str]:
         """Accounts first found in the niche in (since, until]."""
         ...
@@ -324,6 +348,7 @@ class DigestStore(Protocol):
         self,
         subscription_id: int,
         period: date,
+        *,
         scheduled_at: datetime,
         owner: str,
         now: datetime,
@@ -336,11 +361,11 @@ class DigestStore(Protocol):
         self,
         subscription_id: int,
         period: date,
+        *,
         owner: str,
         key: str,
         digest: Digest,
         now: datetime,
-        *,
         limit: int,
     ) -> Digest | None:
         """Mark the period done, record its accounts as sent, enqueue it: one transaction.
@@ -364,6 +389,7 @@ class OutboxStore(Protocol):
         self,
         platforms: Collection[str],
         owner: str,
+        *,
         now: datetime,
         lease: timedelta,
         limit: int,
@@ -383,7 +409,7 @@ class OutboxStore(Protocol):
         self, item_id: int, *, attempts: int, error: str, now: datetime
     ) -> None: ...
 
-    async def pause_channel(self, scope: Scope, reason: str, now: datetime) -> int:
+    async def pause_channel(self, scope: Scope, reason: str, *, now: datetime) -> int:
         """The bot left the channel: park its pending messages and pause its digests."""
         ...
 
@@ -398,6 +424,10 @@ class OutboxStore(Protocol):
         ...
 
     async def outbox_counts(self) -> dict[OutboxStatus, int]: ...
+
+    async def paused_channels(self) -> list[tuple[Scope, str, datetime]]:
+        """Channels the bot was removed from, with the reason and when, oldest first."""
+        ...
 
 
 class ScheduleStore(TierStateStore, JobClaims, DigestStore, OutboxStore, Protocol):

@@ -66,7 +66,7 @@ class Watchlists:
         users, missing, cost = await self.resolve(handles)
         if not users:
             raise UnknownHandle(missing)
-        added, already = await self._store.watch(scope, users, self._clock.now())
+        added, already = await self._store.watch(scope, users, added_at=self._clock.now())
         return WatchChange(
             added=tuple(added), already=tuple(already), not_found=tuple(missing), cost=cost
         )

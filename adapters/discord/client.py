@@ -38,7 +38,6 @@ async def setup(
     client: discord.Client, app: DiscordApp, guild_id: int | None, gateway_url: str | None
 ) -> None:
     """Runs in `setup_hook`: after login (the application id is known), before the gateway."""
-    await app.state.ensure()
     client.add_dynamic_items(TrackButton, AuditButton)
     if gateway_url:
         use_gateway(gateway_url)

@@ -1,8 +1,11 @@
-"""ORM tables shared by SQLite and PostgreSQL.
+"""Every table of the bot's schema, in one `metadata`, shared by SQLite and PostgreSQL.
 
 The schema itself is created by the Alembic migrations in `migrations/versions/`;
-these classes describe it for queries (and for `alembic revision --autogenerate`).
-Later features add their own tables here and in a new migration.
+these classes describe it for queries (and for `alembic revision --autogenerate`). Each
+class is named `<what>Row`, so none shadows a core model of the same name. Unique keys
+carry the exactly-once guarantees of scheduled work: a digest period (`digest_runs`
+primary key), an account announced to a channel (`digest_sent`), an outbox message
+(`outbox.dedupe_key`) and a periodic job's run (`job_claims`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -81,7 +85,7 @@ class Base(DeclarativeBase):
     }
 
 
-class Account(Base):
+class AccountRow(Base):
     """The latest known profile of an X account."""
 
     __tablename__ = "accounts"
@@ -111,7 +115,7 @@ class Account(Base):
     )
 
 
-class FollowerSnapshot(Base):
+class FollowerSnapshotRow(Base):
     """Follower counts of an account at one moment: the history behind tier alerts."""
 
     __tablename__ = "follower_snapshots"
@@ -127,7 +131,7 @@ class FollowerSnapshot(Base):
     post_count: Mapped[int] = mapped_column(BigInteger)
 
 
-class Discovery(Base):
+class DiscoveryRow(Base):
     """An account found in a niche: digests announce each one only once."""
 
     __tablename__ = "discoveries"
@@ -139,7 +143,7 @@ class Discovery(Base):
     times_found: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class WatchlistEntry(Base):
+class WatchlistRow(Base):
     """An account tracked on one channel of one workspace/guild of one platform."""
 
     __tablename__ = "watchlist"
@@ -159,7 +163,7 @@ class WatchlistEntry(Base):
     added_at: Mapped[datetime]
 
 
-class SearchCacheEntry(Base):
+class SearchCacheRow(Base):
     """A JSON answer reused for the rest of its UTC day (X charges once per day)."""
 
     __tablename__ = "search_cache"
@@ -170,7 +174,7 @@ class SearchCacheEntry(Base):
     created_at: Mapped[datetime]
 
 
-class XUsage(Base):
+class XUsageRow(Base):
     """X API usage and cost per UTC day: the monthly budget sums these."""
 
     __tablename__ = "x_usage"
@@ -182,7 +186,7 @@ class XUsage(Base):
     usd: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class XRead(Base):
+class XReadRow(Base):
     """A post or user already charged on a UTC day, so re-reading it is free."""
 
     __tablename__ = "x_reads"
@@ -190,3 +194,209 @@ class XRead(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     resource_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+# -- scheduled work (migration 0002) --------------------------------------------
+
+
+class DigestSubscriptionRow(Base):
+    """A channel's weekly digest of a niche, at a local weekday and time in a time zone."""
+
+    __tablename__ = "digest_subscriptions"
+    __table_args__ = (
+        UniqueConstraint(
+            "platform", "workspace", "channel", "niche_key", name="uq_digest_subscriptions_scope"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    niche: Mapped[str] = mapped_column(String(128))
+    niche_key: Mapped[str] = mapped_column(String(512))
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM"
+    tz: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class DigestRunRow(Base):
+    """One period of a subscription: claimed while building, done once enqueued."""
+
+    __tablename__ = "digest_runs"
+
+    subscription_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("digest_subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[date] = mapped_column(Date, primary_key=True)  # the occurrence's local date
+    scheduled_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))  # building | done
+    owner: Mapped[str] = mapped_column(String(128))
+    lease_until: Mapped[datetime]
+    since: Mapped[datetime | None]
+    until: Mapped[datetime | None]
+    accounts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class DigestSentRow(Base):
+    """An account a digest announced in a channel: never announced there again."""
+
+    __tablename__ = "digest_sent"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    niche_key: Mapped[str] = mapped_column(String(512))
+    subscription_id: Mapped[int] = mapped_column(BigInteger)
+    period: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime]
+
+
+class TierStateRow(Base):
+    """The last confirmed tier of a tracked account (compare-and-set on `version`)."""
+
+    __tablename__ = "tier_states"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    tier: Mapped[str | None] = mapped_column(String(16))
+    followers: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """A decided message waiting for (or done with) delivery."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_scope", "platform", "workspace", "channel", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(512), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]]
+    summary: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+
+class ChannelPauseRow(Base):
+    """A channel the bot was removed from: nothing is sent there until it is resumed."""
+
+    __tablename__ = "channel_pauses"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    paused_at: Mapped[datetime]
+
+
+class JobClaimRow(Base):
+    """Who runs one period of a periodic job (e.g. the 12:00 UTC refresh), until when."""
+
+    __tablename__ = "job_claims"
+
+    job_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    lease_until: Mapped[datetime]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+# -- follower audits (migration 0003) ------------------------------------------
+
+
+class AuditRow(Base):
+    """A follower audit's figures, reasons and cost."""
+
+    __tablename__ = "audits"
+    __table_args__ = (
+        UniqueConstraint("user_id", "requested_sample", "day", "source", name="uq_audits_key"),
+        Index("ix_audits_user_observed", "user_id", "observed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    followers: Mapped[int] = mapped_column(BigInteger)
+    requested_sample: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16))
+    observed_at: Mapped[datetime]
+    sample_size: Mapped[int] = mapped_column(Integer)
+    fake_count: Mapped[int] = mapped_column(Integer)
+    fake_share: Mapped[float] = mapped_column(Float)
+    ci_low: Mapped[float] = mapped_column(Float)
+    ci_high: Mapped[float] = mapped_column(Float)
+    mean_probability: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    # [{"code": ..., "text": ..., "count": ...}, ...], most frequent first
+    top_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    requests: Mapped[int] = mapped_column(Integer)
+    posts_read: Mapped[int] = mapped_column(Integer)
+    users_read: Mapped[int] = mapped_column(Integer)
+    usd: Mapped[float] = mapped_column(Float)
+    pages_read: Mapped[int] = mapped_column(Integer)
+    # Why fewer followers than asked were read; such a result is never served as a repeat.
+    partial: Mapped[str | None] = mapped_column(Text)
+
+
+# -- the Discord front end (migration 0004; older deployments made them themselves) --
+
+# Discord autocomplete shows choices of at most 100 characters.
+NICHE_MAX_LENGTH = 100
+
+
+class DiscordCommandSyncRow(Base):
+    """The hash of the slash-command set last synced to Discord, per application and target."""
+
+    __tablename__ = "discord_command_syncs"
+
+    application_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # "global", or "guild:<id>" for a development guild
+    target: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    synced_at: Mapped[datetime]
+
+
+class DiscordGuildNicheRow(Base):
+    """A niche searched in a Discord guild: its autocomplete suggestions."""
+
+    __tablename__ = "discord_guild_niches"
+
+    guild_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # lower-cased, so "Fitness" and "fitness" are one suggestion
+    niche_key: Mapped[str] = mapped_column(String(NICHE_MAX_LENGTH), primary_key=True)
+    niche: Mapped[str] = mapped_column(String(NICHE_MAX_LENGTH))
+    uses: Mapped[int] = mapped_column(Integer, default=1)
+    last_used_at: Mapped[datetime]
+
+
+metadata = Base.metadata
+
+
+def table(row: type[Base]) -> Table:
+    """The Core `Table` behind a row class: the stores write Core SQL on these."""
+    return row.__table__  # type: ignore[return-value]

@@ -20,7 +20,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from adapters.storage.database import Database
-from adapters.storage.repositories import SqlStorage
+from adapters.storage.store import SqlStorage
 
 __all__ = ["database", "database_url", "storage"]
 

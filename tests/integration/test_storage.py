@@ -16,15 +16,31 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from adapters.storage.database import Database, make_engine
-from adapters.storage.migrate import MIGRATION_LOCK_KEY, alembic_config, migrate
-from adapters.storage.repositories import SqlStorage
-from adapters.storage.schema import metadata
+from adapters.storage.discord_state import SqlDiscordState
+from adapters.storage.migrate import MIGRATION_LOCK_KEY, alembic_config, migrate, upgrade
+from adapters.storage.store import SqlStorage
+from adapters.storage.tables import metadata
 from adapters.storage.urls import redact, to_async_url
-from core.models import Scope, XUser
+from core.models import (
+    Candidate,
+    FoundCandidates,
+    Mention,
+    Post,
+    PostCounts,
+    Reason,
+    ReasonKind,
+    RejectedOperator,
+    Scope,
+    SearchPage,
+    Tier,
+    TimelinePage,
+    XUser,
+)
+from core.ports import Cached
 from tests.fakes import db_fixtures
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -45,6 +61,8 @@ TABLES = {
     "search_cache",
     "x_usage",
     "x_reads",
+    "discord_command_syncs",
+    "discord_guild_niches",
 }
 
 
@@ -165,6 +183,62 @@ async def test_migrations_match_the_models(database: Database) -> None:
         assert await conn.run_sync(diff) == []
 
 
+# The Discord tables as versions before migration 0004 created them (`create_all`).
+_OLD_DISCORD = MetaData()
+_old_syncs = Table(
+    "discord_command_syncs",
+    _OLD_DISCORD,
+    Column("application_id", String(32), primary_key=True),
+    Column("target", String(64), primary_key=True),
+    Column("payload_hash", String(64), nullable=False),
+    Column("synced_at", DateTime(timezone=True), nullable=False),
+)
+_old_niches = Table(
+    "discord_guild_niches",
+    _OLD_DISCORD,
+    Column("guild_id", String(32), primary_key=True),
+    Column("niche_key", String(100), primary_key=True),
+    Column("niche", String(100), nullable=False),
+    Column("uses", Integer, nullable=False, default=1),
+    Column("last_used_at", DateTime(timezone=True), nullable=False),
+)
+
+
+async def test_discord_tables_made_before_migrations_are_kept(database_url: str) -> None:
+    db = await Database.connect(database_url, migrate=False)
+    try:
+        await upgrade(db.engine, "0003")
+        async with db.engine.begin() as conn:
+            await conn.run_sync(_OLD_DISCORD.create_all)
+            await conn.execute(
+                _old_niches.insert().values(
+                    guild_id="7", niche_key="yoga", niche="Yoga", uses=3, last_used_at=T0
+                )
+            )
+            await conn.execute(
+                _old_syncs.insert().values(
+                    application_id="1", target="global", payload_hash="a" * 64, synced_at=T0
+                )
+            )
+        await upgrade(db.engine)
+
+        state = SqlDiscordState(db)
+        assert await state.niches(7, "") == ["Yoga"]
+        assert await state.last_sync(1, "global") == "a" * 64
+        await state.remember_niche(7, "yoga")
+        assert await scalar(db, "SELECT uses FROM discord_guild_niches") == 4
+
+        def diff(conn: Connection) -> list[Any]:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return list(compare_metadata(context, metadata))
+
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(diff) == []
+    finally:
+        await db.aclose()
+    assert (await _schema(database_url))[1] == [HEAD]
+
+
 def test_instances_starting_together_migrate_once(database_url: str) -> None:
     script = "import asyncio, sys; from adapters.storage.migrate import migrate; " + (
         "asyncio.run(migrate(sys.argv[1]))"
@@ -251,39 +325,61 @@ async def test_database_repr_hides_the_password() -> None:
 
 
 async def test_cache_is_per_key_and_day(storage: SqlStorage) -> None:
-    payload = {"users": [{"id": "1", "followers": 12_000}], "next": None, "ok": True}
-    await storage.put_cached("search:fitness", DAY, payload)
+    counts = PostCounts(12_000, (1_000, 2_000))
+    await storage.put_cached("counts|fitness", DAY, value=counts)
 
-    assert await storage.get_cached("search:fitness", DAY) == payload
-    assert await storage.get_cached("search:fitness", DAY + timedelta(days=1)) is None
-    assert await storage.get_cached("search:yoga", DAY) is None
+    assert await storage.get_cached("counts|fitness", DAY, kind=PostCounts) == counts
+    later = DAY + timedelta(days=1)
+    assert await storage.get_cached("counts|fitness", later, kind=PostCounts) is None
+    assert await storage.get_cached("counts|yoga", DAY, kind=PostCounts) is None
 
-    await storage.put_cached("search:fitness", DAY, {"users": []})
-    assert await storage.get_cached("search:fitness", DAY) == {"users": []}
+    await storage.put_cached("counts|fitness", DAY, value=PostCounts(0))
+    assert await storage.get_cached("counts|fitness", DAY, kind=PostCounts) == PostCounts(0)
+
+
+async def test_cache_keeps_every_cached_kind(storage: SqlStorage) -> None:
+    anna = user("1", "anna", created_at=T0)
+    post = Post("9", "1", "Leg day", created_at=T0, mentions=(Mention("2", "bob"),))
+    candidate = Candidate(
+        anna, Tier.MICRO, 0.02, 0.8, 0.0, 70.0, (Reason(ReasonKind.STRENGTH, "x"),)
+    )
+    values: list[Cached] = [
+        SearchPage((post,), (anna,), next_token="t2"),
+        TimelinePage((post,), unavailable=None),
+        TimelinePage((), unavailable="protected"),
+        PostCounts(40, (10, 30)),
+        FoundCandidates((candidate,)),
+        RejectedOperator("min_likes"),
+    ]
+    for n, value in enumerate(values):
+        await storage.put_cached(f"k{n}", DAY, value=value)
+    for n, value in enumerate(values):
+        kind: Any = type(value)  # one of the union's members; mypy sees only the union
+        assert await storage.get_cached(f"k{n}", DAY, kind=kind) == value
 
 
 # -- UsageLedger -------------------------------------------------------------------
 
 
 async def test_mark_read_counts_only_ids_new_that_day(storage: SqlStorage) -> None:
-    assert await storage.mark_read(DAY, "post", ["a", "b", "c"]) == 3
-    assert await storage.mark_read(DAY, "post", ["b", "c", "d", "d"]) == 1
-    assert await storage.mark_read(DAY, "post", ["a", "d"]) == 0
-    assert await storage.mark_read(DAY, "user", ["a", "b"]) == 2
-    assert await storage.mark_read(DAY + timedelta(days=1), "post", ["a"]) == 1
-    assert await storage.mark_read(DAY, "post", []) == 0
+    assert await storage.mark_read(DAY, "post", ids=["a", "b", "c"]) == 3
+    assert await storage.mark_read(DAY, "post", ids=["b", "c", "d", "d"]) == 1
+    assert await storage.mark_read(DAY, "post", ids=["a", "d"]) == 0
+    assert await storage.mark_read(DAY, "user", ids=["a", "b"]) == 2
+    assert await storage.mark_read(DAY + timedelta(days=1), "post", ids=["a"]) == 1
+    assert await storage.mark_read(DAY, "post", ids=[]) == 0
 
 
 async def test_mark_read_handles_large_batches(storage: SqlStorage) -> None:
     ids = [str(n) for n in range(2_500)]
-    assert await storage.mark_read(DAY, "post", ids) == 2_500
-    assert await storage.mark_read(DAY, "post", [*ids, "new"]) == 1
+    assert await storage.mark_read(DAY, "post", ids=ids) == 2_500
+    assert await storage.mark_read(DAY, "post", ids=[*ids, "new"]) == 1
 
 
 async def test_concurrent_mark_read_charges_each_id_once(storage: SqlStorage) -> None:
     ids = [f"p{n}" for n in range(200)]
     counts = await asyncio.gather(
-        *(storage.mark_read(DAY, "post", ids[n::3] + ids[: 50 + n]) for n in range(6))
+        *(storage.mark_read(DAY, "post", ids=ids[n::3] + ids[: 50 + n]) for n in range(6))
     )
     assert sum(counts) == len(ids)
 
@@ -315,15 +411,15 @@ async def test_concurrent_usage_records_are_not_lost(storage: SqlStorage) -> Non
 
 async def test_prune_drops_only_older_days(storage: SqlStorage) -> None:
     old, today = DAY - timedelta(days=2), DAY
-    await storage.put_cached("k", old, {"v": 1})
-    await storage.put_cached("k", today, {"v": 2})
-    await storage.mark_read(old, "post", ["1", "2"])
-    await storage.mark_read(today, "post", ["1"])
+    await storage.put_cached("k", old, value=RejectedOperator("v1"))
+    await storage.put_cached("k", today, value=RejectedOperator("v2"))
+    await storage.mark_read(old, "post", ids=["1", "2"])
+    await storage.mark_read(today, "post", ids=["1"])
 
     assert await storage.prune(before=today) == 3
-    assert await storage.get_cached("k", old) is None
-    assert await storage.get_cached("k", today) == {"v": 2}
-    assert await storage.mark_read(today, "post", ["1"]) == 0
+    assert await storage.get_cached("k", old, kind=RejectedOperator) is None
+    assert await storage.get_cached("k", today, kind=RejectedOperator) == RejectedOperator("v2")
+    assert await storage.mark_read(today, "post", ids=["1"]) == 0
 
 
 # -- AccountStore ------------------------------------------------------------------
@@ -397,13 +493,13 @@ async def test_users_by_ids_skips_old_sightings_and_lost_accounts(storage: SqlSt
 
 async def test_record_discoveries_returns_first_time_ids(storage: SqlStorage) -> None:
     db = storage.database
-    assert await storage.record_discoveries("Home Fitness", ["1", "2"], T0) == {"1", "2"}
-    assert await storage.record_discoveries(" home  fitness", ["2", "3", "3"], T0) == {"3"}
-    assert await storage.record_discoveries("yoga", ["1"], T0) == {"1"}
-    assert await storage.record_discoveries("yoga", [], T0) == set()
+    assert await storage.record_discoveries("Home Fitness", ["1", "2"], found_at=T0) == {"1", "2"}
+    assert await storage.record_discoveries(" home  fitness", ["2", "3", "3"], found_at=T0) == {"3"}
+    assert await storage.record_discoveries("yoga", ["1"], found_at=T0) == {"1"}
+    assert await storage.record_discoveries("yoga", [], found_at=T0) == set()
 
     later = T0 + timedelta(days=7)
-    assert await storage.record_discoveries("home fitness", ["2"], later) == set()
+    assert await storage.record_discoveries("home fitness", ["2"], found_at=later) == set()
     times = await scalar(db, "SELECT times_found FROM discoveries WHERE user_id = '2'")
     assert times == 3
     async with db.engine.connect() as conn:
@@ -416,7 +512,10 @@ async def test_record_discoveries_returns_first_time_ids(storage: SqlStorage) ->
 async def test_concurrent_discoveries_announce_each_account_once(storage: SqlStorage) -> None:
     ids = [str(n) for n in range(60)]
     found = await asyncio.gather(
-        *(storage.record_discoveries("fitness", ids[n:] + ids[:n], T0) for n in range(0, 60, 10))
+        *(
+            storage.record_discoveries("fitness", ids[n:] + ids[:n], found_at=T0)
+            for n in range(0, 60, 10)
+        )
     )
     assert sorted(uid for batch in found for uid in batch) == sorted(ids)
 
@@ -432,9 +531,9 @@ async def test_watch_reports_added_and_already_tracked(storage: SqlStorage) -> N
     alice, bob, carol = user("1", "alice"), user("2", "Bob"), user("3", "carol")
     await storage.save_users([alice, bob, carol], T0)
 
-    assert await storage.watch(TEAM_A, [alice, bob, alice], T0) == (["alice", "Bob"], [])
-    assert await storage.watch(TEAM_A, [bob, carol], T0) == (["carol"], ["Bob"])
-    assert await storage.watch(TEAM_A, [], T0) == ([], [])
+    assert await storage.watch(TEAM_A, [alice, bob, alice], added_at=T0) == (["alice", "Bob"], [])
+    assert await storage.watch(TEAM_A, [bob, carol], added_at=T0) == (["carol"], ["Bob"])
+    assert await storage.watch(TEAM_A, [], added_at=T0) == ([], [])
 
     entries = await storage.watchlist(TEAM_A)
     assert [e.username for e in entries] == ["alice", "Bob", "carol"]
@@ -448,7 +547,7 @@ async def test_watch_reports_added_and_already_tracked(storage: SqlStorage) -> N
 async def test_unwatch_ignores_case_and_reports_removed(storage: SqlStorage) -> None:
     alice, bob = user("1", "Alice"), user("2", "bob")
     await storage.save_users([alice, bob], T0)
-    await storage.watch(TEAM_A, [alice, bob], T0)
+    await storage.watch(TEAM_A, [alice, bob], added_at=T0)
 
     assert await storage.unwatch(TEAM_A, ["@ALICE", "nobody", "alice"]) == ["Alice"]
     assert await storage.unwatch(TEAM_A, ["alice"]) == []
@@ -459,13 +558,13 @@ async def test_unwatch_ignores_case_and_reports_removed(storage: SqlStorage) -> 
 async def test_scopes_never_see_or_change_each_other(storage: SqlStorage) -> None:
     alice, bob = user("1", "alice"), user("2", "bob")
     await storage.save_users([alice, bob], T0)
-    await storage.watch(TEAM_A, [alice, bob], T0)
+    await storage.watch(TEAM_A, [alice, bob], added_at=T0)
 
     assert await storage.watchlist(TEAM_B) == []
     assert await storage.watchlist(DISCORD) == []
     assert await storage.unwatch(TEAM_B, ["alice", "bob"]) == []
     assert await storage.unwatch(DISCORD, ["alice"]) == []
-    assert await storage.watch(TEAM_B, [alice], T0) == (["alice"], [])
+    assert await storage.watch(TEAM_B, [alice], added_at=T0) == (["alice"], [])
 
     assert [e.username for e in await storage.watchlist(TEAM_A)] == ["alice", "bob"]
     assert await storage.unwatch(TEAM_B, ["alice"]) == ["alice"]
@@ -475,7 +574,7 @@ async def test_scopes_never_see_or_change_each_other(storage: SqlStorage) -> Non
 
 async def test_watchlist_follows_renames_and_latest_numbers(storage: SqlStorage) -> None:
     await storage.save_users([user("1", "oldname", 9_000)], T0)
-    await storage.watch(TEAM_A, [user("1", "oldname", 9_000)], T0)
+    await storage.watch(TEAM_A, [user("1", "oldname", 9_000)], added_at=T0)
     await storage.save_users([user("1", "NewName", 51_000)], T0 + timedelta(days=1))
 
     [entry] = await storage.watchlist(TEAM_A)
@@ -483,7 +582,7 @@ async def test_watchlist_follows_renames_and_latest_numbers(storage: SqlStorage)
     assert await storage.unwatch(TEAM_A, ["oldname"]) == ["NewName"]
 
     # Tracked without a saved profile: still listed, under the handle it was added as.
-    await storage.watch(TEAM_A, [user("9", "ghost")], T0)
+    await storage.watch(TEAM_A, [user("9", "ghost")], added_at=T0)
     [ghost] = await storage.watchlist(TEAM_A)
     assert (ghost.username, ghost.name, ghost.followers) == ("ghost", "", None)
 
@@ -496,8 +595,8 @@ async def test_aware_datetimes_round_trip_as_utc(storage: SqlStorage) -> None:
     created = datetime(2019, 6, 1, 17, 30, 15, 123456, tzinfo=plus5)
     added = datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=-7)))
     await storage.save_users([user("1", "tz", created_at=created)], added)
-    await storage.watch(TEAM_A, [user("1", "tz")], added)
-    await storage.watch(TEAM_A, [user("2", "naive")], datetime(2026, 3, 1, 9, 0))
+    await storage.watch(TEAM_A, [user("1", "tz")], added_at=added)
+    await storage.watch(TEAM_A, [user("2", "naive")], added_at=datetime(2026, 3, 1, 9, 0))
 
     stored = (await storage.users_by_username(["tz"]))["tz"].created_at
     entries = {e.username: e for e in await storage.watchlist(TEAM_A)}

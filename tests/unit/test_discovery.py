@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.codec import decode_candidates
+from adapters.storage.codecs import decode_cached
 from core.costs import CostMeter, Prices
 from core.discovery import Discovery, DiscoverySettings, SeedUnusable, follower_range
 from core.errors import (
@@ -17,9 +17,11 @@ from core.errors import (
     XPaymentRequired,
     XRateLimited,
 )
-from core.models import Mention, Post, SearchRequest, Tier, XUser
+from core.models import FoundCandidates, Mention, Post, SearchRequest, Tier, XUser
+from core.ports import Cached
 from core.tiers import DEFAULT_TIERS
-from tests.fakes.memory import FixedClock, MemoryStorage, ScriptedX, rate_limited, unavailable
+from tests.fakes.memory import FixedClock, MemoryStorage
+from tests.fakes.x_source import FakeX, rate_limited, unavailable
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 _ids = iter(range(10_000, 99_999))
@@ -110,13 +112,14 @@ def make(
     cap: int = 100,
     timelines: dict[str, list[Post]] | None = None,
     **settings: Any,
-) -> tuple[Discovery, ScriptedX, MemoryStorage, FixedClock]:
+) -> tuple[Discovery, FakeX, MemoryStorage, FixedClock]:
     if posts is None or users is None:
         posts, users = world()
-    x = ScriptedX(
-        posts,
+    x = FakeX(
         users,
+        posts,
         page_size_cap=cap,
+        filter_min_likes=True,
         timelines=timelines_for(users) if timelines is None else timelines,
     )
     store = MemoryStorage()
@@ -396,7 +399,7 @@ async def test_budget_spent_before_first_page_is_an_error() -> None:
 
 async def test_rate_limit_after_some_pages_keeps_what_was_read() -> None:
     discovery, x, _, _ = make(page_size=10, cap=3, max_pages=5, min_lookups=100)
-    x.faults = [None, rate_limited()]
+    x.script("search", None, rate_limited())
     result = await discovery.search(SearchRequest("fitness"))
     assert result.pages_read == 1
     assert result.stopped_early
@@ -405,14 +408,14 @@ async def test_rate_limit_after_some_pages_keeps_what_was_read() -> None:
 
 async def test_rate_limit_on_first_page_raises() -> None:
     discovery, x, _, _ = make()
-    x.faults = [rate_limited()]
+    x.script("search", rate_limited())
     with pytest.raises(XRateLimited):
         await discovery.search(SearchRequest("fitness"))
 
 
 async def test_outage_on_first_page_raises_and_caches_no_page() -> None:
     discovery, x, store, _ = make()
-    x.faults = [unavailable()]
+    x.script("search", unavailable())
     with pytest.raises(Exception, match="503"):
         await discovery.search(SearchRequest("fitness"))
     assert not [k for k, _ in store.cache if k.startswith("posts|")]
@@ -422,7 +425,7 @@ async def test_outage_on_first_page_raises_and_caches_no_page() -> None:
 
 async def test_402_on_the_first_page_raises_without_another_request() -> None:
     discovery, x, _, _ = make()
-    x.faults = [XPaymentRequired("credits used up (402)")]
+    x.script("search", XPaymentRequired("credits used up (402)"))
     with pytest.raises(XPaymentRequired):
         await discovery.search(SearchRequest("fitness"))
     assert x.count("ids") == 0
@@ -431,7 +434,7 @@ async def test_402_on_the_first_page_raises_without_another_request() -> None:
 
 async def test_402_mid_search_ends_it_at_once_with_what_was_found() -> None:
     discovery, x, _, _ = make(page_size=10, cap=3, max_pages=5, min_lookups=100)
-    x.faults = [None, XPaymentRequired("X says the credits are used up (402)")]
+    x.script("search", None, XPaymentRequired("X says the credits are used up (402)"))
     result = await discovery.search(SearchRequest("fitness"))
     assert result.stopped_early
     assert "402" in result.stopped_early
@@ -442,7 +445,7 @@ async def test_402_mid_search_ends_it_at_once_with_what_was_found() -> None:
 
 async def test_402_on_lookups_stops_before_timelines() -> None:
     discovery, x, _, _ = make()
-    x.lookup_faults = [XPaymentRequired("credits used up (402)")]
+    x.script("ids", XPaymentRequired("credits used up (402)"))
     result = await discovery.search(SearchRequest("fitness"))
     assert result.stopped_early
     assert "402" in result.stopped_early
@@ -471,13 +474,13 @@ async def test_results_are_stored_only_after_their_discoveries_are_recorded() ->
     # A digest on another instance that reads a day's results must also find the
     # accounts they discovered, so results are written after discoveries.
     class OrderCheckingStorage(MemoryStorage):
-        async def put_cached(self, key: str, day: date, payload: dict[str, Any]) -> None:
+        async def put_cached(self, key: str, day: date, *, value: Cached) -> None:
             if key.startswith("found|"):
                 assert self.discoveries, "results stored before their discoveries"
-            await super().put_cached(key, day, payload)
+            await super().put_cached(key, day, value=value)
 
     posts, users = world()
-    x = ScriptedX(posts, users, timelines=timelines_for(users))
+    x = FakeX(users, posts, timelines=timelines_for(users), filter_min_likes=True)
     store = OrderCheckingStorage()
     clock = FixedClock(NOW)
     meter = CostMeter(store, clock, Prices(), None)
@@ -572,6 +575,6 @@ async def test_a_smaller_search_keeps_what_a_larger_one_stored_for_the_day() -> 
     await discovery.search(SearchRequest("fitness", limit=3))
     await discovery.search(SearchRequest("fitness", limit=1))  # one lookup round only
     (stored,) = [v for (k, _), v in store.cache.items() if k.startswith("found|")]
-    kept = decode_candidates(stored["candidates"])
+    kept = decode_cached(FoundCandidates, stored).candidates
     assert {"1", "2", "3"} <= {c.user.id for c in kept}
     assert [c.score for c in kept] == sorted((c.score for c in kept), reverse=True)

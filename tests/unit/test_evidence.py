@@ -9,11 +9,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.codec import decode_candidates, encode_candidates
+from adapters.storage.codecs import decode_cached, encode_cached
 from core.errors import BadInput
 from core.evidence import AuthorEvidence, gather, plausible, worth_looking_up
 from core.lookalike import engaged_accounts, seed_terms
-from core.models import Candidate, Mention, Post, Reason, ReasonKind, Tier, XUser
+from core.models import (
+    Candidate,
+    FoundCandidates,
+    Mention,
+    Post,
+    Reason,
+    ReasonKind,
+    Tier,
+    XUser,
+)
 from core.niches import query_from_terms
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
@@ -179,5 +188,5 @@ def test_candidates_round_trip_through_json() -> None:
         small_sample=False,
         sample_posts=(post("9", "1", "Leg day", likes=400, mentions=(Mention("2", "b"),)),),
     )
-    stored = json.loads(json.dumps(encode_candidates([c])))
-    assert decode_candidates(stored["candidates"]) == [c]
+    stored = json.loads(json.dumps(encode_cached(FoundCandidates((c,)))))
+    assert decode_cached(FoundCandidates, stored).candidates == (c,)

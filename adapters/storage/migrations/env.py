@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from adapters.storage.schema import metadata
+from adapters.storage.tables import metadata
 from adapters.storage.urls import to_async_url
 
 config = context.config
@@ -31,9 +31,9 @@ def _configured_url() -> str:
 
 
 def _ours(name: str | None, type_: str, parent_names: object) -> bool:
-    """Leave out tables other libraries create themselves (Slack's installation store,
-    Discord's sync state), so autogenerate never proposes dropping them."""
-    return not (type_ == "table" and name is not None and name.startswith(("slack_", "discord_")))
+    """Leave out tables another library creates itself (Slack's installation store), so
+    autogenerate never proposes dropping them."""
+    return not (type_ == "table" and name is not None and name.startswith("slack_"))
 
 
 def _run_on(connection: Connection) -> None:

@@ -1,4 +1,4 @@
-"""SQL implementation of `core.audit.AuditStore` (SQLite and PostgreSQL).
+"""SQL implementation of `core.ports.AuditStore` (and so `AuditHistory`): follower audits.
 
 A result is keyed by (account, requested sample, UTC day, source); saving the same key
 again replaces it in one `INSERT ... ON CONFLICT DO UPDATE`, so two instances auditing
@@ -7,23 +7,19 @@ the same account at once leave one row, not an error.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.engine import Row
 
-from adapters.storage.audit_tables import AuditRow
-from adapters.storage.database import Database
-from adapters.storage.sql import chunks, dialect_insert
-from core.models import AuditResult, Cost, ReasonCount
+from adapters.storage.codecs import decode_reason_counts, encode_reason_counts
+from adapters.storage.sql import SqlRepository, chunks, dialect_insert
+from adapters.storage.tables import AuditRow, table
+from core.models import AuditResult, Cost
 
-logger = logging.getLogger(__name__)
-
-
-_audits: Table = AuditRow.__table__  # type: ignore[assignment]
+_audits = table(AuditRow)
 _KEY = ("user_id", "requested_sample", "day", "source")
 
 
@@ -44,9 +40,7 @@ def _row(result: AuditResult) -> dict[str, Any]:
         "ci_high": result.ci_high,
         "mean_probability": result.mean_probability,
         "threshold": result.threshold,
-        "top_reasons": [
-            {"code": r.code, "text": r.text, "count": r.count} for r in result.top_reasons
-        ],
+        "top_reasons": encode_reason_counts(result.top_reasons),
         "requests": result.cost.requests,
         "posts_read": result.cost.posts_read,
         "users_read": result.cost.users_read,
@@ -57,11 +51,6 @@ def _row(result: AuditResult) -> dict[str, Any]:
 
 
 def _result(row: Row[Any]) -> AuditResult:
-    reasons = tuple(
-        ReasonCount(str(r["code"]), str(r["text"]), int(r["count"]))
-        for r in row.top_reasons or ()
-        if isinstance(r, dict)
-    )
     return AuditResult(
         user_id=row.user_id,
         handle=row.username,
@@ -74,7 +63,7 @@ def _result(row: Row[Any]) -> AuditResult:
         ci_low=row.ci_low,
         ci_high=row.ci_high,
         mean_probability=row.mean_probability,
-        top_reasons=reasons,
+        top_reasons=decode_reason_counts(row.top_reasons),
         cost=Cost(row.requests, row.posts_read, row.users_read, row.usd),
         source=row.source,
         observed_at=row.observed_at,
@@ -84,17 +73,11 @@ def _result(row: Row[Any]) -> AuditResult:
     )
 
 
-class SqlAuditStore:
-    """Stored follower audits over one `Database`."""
-
-    def __init__(self, database: Database) -> None:
-        self._db = database
-
-    def __repr__(self) -> str:
-        return f"SqlAuditStore({self._db.url!r})"
+class SqlAuditStore(SqlRepository):
+    """The `audits` table."""
 
     async def cached_audit(
-        self, user_id: str, sample: int, day: date, source: str
+        self, user_id: str, sample: int, *, day: date, source: str
     ) -> AuditResult | None:
         """Today's complete audit of `user_id` for this requested sample and source."""
         stmt = select(_audits).where(
@@ -111,7 +94,7 @@ class SqlAuditStore:
     async def save_audit(self, result: AuditResult) -> None:
         """Insert the result, or replace the one stored under the same key that day."""
         values = _row(result)
-        stmt = dialect_insert(self._db.dialect, _audits).values(**values)
+        stmt = dialect_insert(self._dialect, _audits).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=list(_KEY),
             set_={name: stmt.excluded[name] for name in values if name not in _KEY},

@@ -1,0 +1,71 @@
+"""SQL implementation of `core.ports.UsageLedger`: X usage per UTC day, and charged reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import func, select
+
+from adapters.storage.sql import SqlRepository, dialect_insert
+from adapters.storage.tables import XReadRow, XUsageRow, table
+from core.models import Cost
+
+_usage = table(XUsageRow)
+_reads = table(XReadRow)
+
+
+class SqlUsageLedger(SqlRepository):
+    """The `x_usage` counters and the `x_reads` markers."""
+
+    async def mark_read(self, day: date, kind: str, *, ids: Sequence[str]) -> int:
+        """Remember `ids` of `kind` as read on `day`; return how many were new that day."""
+        unique = sorted(set(ids))
+        if not unique:
+            return 0
+        stmt = (
+            dialect_insert(self._dialect, _reads)
+            .on_conflict_do_nothing(index_elements=["day", "kind", "resource_id"])
+            .returning(_reads.c.resource_id)
+        )
+        rows = [{"day": day, "kind": kind, "resource_id": rid} for rid in unique]
+        async with self._db.engine.begin() as conn:
+            # One multi-row INSERT per batch; RETURNING yields only rows actually inserted.
+            inserted = (await conn.execute(stmt, rows)).scalars().all()
+        return len(inserted)
+
+    async def record_usage(
+        self, day: date, *, requests: int, posts_read: int, users_read: int, usd: float
+    ) -> None:
+        """Add to the day's counters (atomic, so concurrent instances never lose counts)."""
+        stmt = dialect_insert(self._dialect, _usage).values(
+            day=day, requests=requests, posts_read=posts_read, users_read=users_read, usd=usd
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["day"],
+            set_={
+                "requests": _usage.c.requests + stmt.excluded.requests,
+                "posts_read": _usage.c.posts_read + stmt.excluded.posts_read,
+                "users_read": _usage.c.users_read + stmt.excluded.users_read,
+                "usd": _usage.c.usd + stmt.excluded.usd,
+            },
+        )
+        async with self._db.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def spent_usd(self, start: date, end: date) -> float:
+        """Dollars recorded for days in [start, end]."""
+        return (await self.usage(start, end)).usd
+
+    async def usage(self, start: date, end: date) -> Cost:
+        """Everything recorded for days in [start, end], e.g. for a monthly report."""
+        stmt = select(
+            func.coalesce(func.sum(_usage.c.requests), 0),
+            func.coalesce(func.sum(_usage.c.posts_read), 0),
+            func.coalesce(func.sum(_usage.c.users_read), 0),
+            func.coalesce(func.sum(_usage.c.usd), 0.0),
+        ).where(_usage.c.day.between(start, end))
+        async with self._db.engine.connect() as conn:
+            requests, posts, users, usd = (await conn.execute(stmt)).one()
+        # Float sums drift in the last digits; cents are what budgets compare.
+        return Cost(int(requests), int(posts), int(users), round(float(usd), 6))
