@@ -1,7 +1,10 @@
-"""The one table of chat commands and their option grammar.
+"""The one table of commands: their words, their typed options, and the `Command` each builds.
 
-Every adapter (Slack, Discord, console) registers its commands from `COMMANDS` and turns
-what the user typed into a `Command` with `parse_command`, so the three always agree.
+Every front end is derived from `COMMANDS`: the chat grammar (`parse_command`, used by
+Slack and the console), Discord's app commands and the command line's flags. Each
+`ActionSpec` names the options it takes, says whether it is slow, and builds its own
+`Command` from what was given, so the front ends always agree.
+
 Chat grammar: words are positional, `key:value` tokens are options
 (`/find-influencers home workout tier:micro min:10k max:50k lang:en limit:10`,
 `/find-influencers like:@jane_lifts tier:nano`).
@@ -12,18 +15,23 @@ from __future__ import annotations
 import enum
 import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
+from functools import partial
+from typing import Any, Generic, TypeVar, cast
 
 from core.audit import MAX_SAMPLE as AUDIT_MAX_SAMPLE
 from core.audit import MIN_SAMPLE as AUDIT_MIN_SAMPLE
 from core.errors import BadInput
-from core.models import SearchRequest, Tier
+from core.models import WEEKDAYS, SearchRequest, Tier
 from core.tiers import parse_count
+
+T = TypeVar("T")
 
 MAX_LIMIT = 50
 MAX_HANDLES = 25
+MAX_TEXT = 2_000
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 # A profile link as copied from X, share parameters and all (`?s=21&t=...`).
 _HANDLE_URL = re.compile(
@@ -31,170 +39,9 @@ _HANDLE_URL = re.compile(
 )
 _LANG = re.compile(r"^[a-z]{2,3}$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class OptionKind(enum.StrEnum):
-    TIER = "tier"
-    COUNT = "count"
-    LANG = "lang"
-    INT = "int"
-    WEEKDAY = "weekday"
-    TIME = "time"
-    TZ = "tz"
-    HANDLE = "handle"
-
-
-@dataclass(frozen=True, slots=True)
-class OptionSpec:
-    """A `key:value` option; `choices`/`min_value`/`max_value` let adapters type it."""
-
-    name: str
-    kind: OptionKind
-    help: str
-    default: str | None = None
-    choices: tuple[str, ...] = ()
-    min_value: int | None = None
-    max_value: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CommandSpec:
-    """A slash command: its name, the words it takes, its options and subcommands."""
-
-    name: str
-    summary: str
-    usage: str
-    argument: str
-    argument_help: str
-    options: tuple[OptionSpec, ...] = ()
-    actions: tuple[str, ...] = ()
-    examples: tuple[str, ...] = ()
-    # False when the words may be left out (help; a lookalike search needs no niche).
-    argument_required: bool = True
-    # What every help view says about the command, beyond its options.
-    notes: tuple[str, ...] = ()
-
-    def option(self, name: str) -> OptionSpec:
-        for opt in self.options:
-            if opt.name == name:
-                return opt
-        raise KeyError(name)
-
-
-_TIER_CHOICES = (*(t.value for t in Tier), "any")
-
-FIND = CommandSpec(
-    name="find-influencers",
-    summary="Find micro influencers on X for a niche or like an account, ranked and explained.",
-    usage=(
-        "/find-influencers <niche>|like:@handle "
-        "[tier:micro] [min:10k] [max:50k] [lang:en] [limit:10]"
-    ),
-    argument="niche",
-    argument_help="A topic, e.g. fitness or home workout (optional with like)",
-    options=(
-        OptionSpec(
-            "like", OptionKind.HANDLE, "Find accounts like this X account, e.g. @jane_lifts"
-        ),
-        OptionSpec("tier", OptionKind.TIER, "Follower tier", "micro", _TIER_CHOICES),
-        OptionSpec("min", OptionKind.COUNT, "Minimum followers, e.g. 10k", None, (), 0),
-        OptionSpec("max", OptionKind.COUNT, "Maximum followers, e.g. 50k", None, (), 0),
-        OptionSpec("lang", OptionKind.LANG, "Post language (ISO code, or any)", "en"),
-        OptionSpec("limit", OptionKind.INT, "How many accounts to show", "10", (), 1, MAX_LIMIT),
-    ),
-    examples=(
-        "/find-influencers fitness",
-        "/find-influencers home workout tier:nano limit:5",
-        "/find-influencers like:@jane_lifts",
-        "/find-influencers running like:@jane_lifts tier:any",
-    ),
-    argument_required=False,
-    notes=(
-        "like:@handle finds accounts like that one: the bot reads the account's latest "
-        "posts, learns its topics and searches on them. A niche with it narrows the search.",
-    ),
-)
-
-WATCHLIST = CommandSpec(
-    name="watchlist",
-    summary="Track accounts in this channel; alerts when one changes tier.",
-    usage="/watchlist add|remove|list @handle...",
-    argument="handles",
-    argument_help="One or more X handles, e.g. @jane_lifts",
-    actions=("add", "remove", "list"),
-    examples=("/watchlist add @jane_lifts @runwithraj", "/watchlist list"),
-)
-
-DIGEST = CommandSpec(
-    name="digest",
-    summary="Weekly digest of micro influencers newly found in a niche.",
-    usage=(
-        "/digest subscribe|list|unsubscribe|preview <niche> "
-        "[day:mon] [time:09:00] [tz:Europe/Berlin]"
-    ),
-    argument="niche",
-    argument_help="The niche to follow, e.g. fitness",
-    options=(
-        OptionSpec("day", OptionKind.WEEKDAY, "Weekday", "mon", WEEKDAYS),
-        OptionSpec("time", OptionKind.TIME, "Local time, HH:MM", "09:00"),
-        OptionSpec("tz", OptionKind.TZ, "Time zone, e.g. Europe/Berlin", "UTC"),
-    ),
-    actions=("subscribe", "list", "unsubscribe", "preview"),
-    examples=("/digest subscribe fitness day:mon time:09:00 tz:Europe/Berlin", "/digest list"),
-)
-
-HELP = CommandSpec(
-    name="influencer-help",
-    summary="How to use the influencer scout.",
-    usage="/influencer-help [command]",
-    argument="command",
-    argument_help="A command name",
-    argument_required=False,
-)
-
-AUDIT = CommandSpec(
-    name="audit",
-    summary="Estimate how many of an X account's recent followers look fake, and the cost.",
-    usage="/audit @handle [sample:200] [confirm]",
-    argument="handle",
-    argument_help="The X account to audit, e.g. @jane_lifts",
-    options=(
-        OptionSpec(
-            "sample",
-            OptionKind.INT,
-            "How many of the most recent followers to check",
-            None,
-            (),
-            AUDIT_MIN_SAMPLE,
-            AUDIT_MAX_SAMPLE,
-        ),
-    ),
-    examples=("/audit @jane_lifts", "/audit @jane_lifts sample:500"),
-)
-
-COMMANDS: tuple[CommandSpec, ...] = (FIND, WATCHLIST, DIGEST, HELP, AUDIT)
-
-# What every help view says about money: the bot's own meter, and X's own limit.
-SPENDING_NOTES: tuple[str, ...] = (
-    "Every answer shows what it cost on X (posts, users, timeline posts and counts read). "
-    "The bot never spends more than X_MONTHLY_BUDGET_USD in a calendar month (UTC): "
-    "near the limit a search stops early and says so.",
-    "X keeps its own spending cap and credits for the app: when they run out X answers "
-    "402, and the search stops at once with what it found so far.",
-)
-
-
-def command_spec(name: str) -> CommandSpec:
-    """Look a command up by name, with or without the leading slash."""
-    wanted = name.lstrip("/").strip().lower()
-    for spec in COMMANDS:
-        if spec.name == wanted:
-            return spec
-    raise BadInput(f"Unknown command /{wanted}. Try /{HELP.name}.")
-
-
-# Parsed commands: plain data that `core.scout.Scout.handle` dispatches on.
+# --- parsed commands: plain data that `core.scout.Scout.handle` dispatches on ----------
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +94,486 @@ class AuditCommand:
 Command = FindInfluencers | WatchlistCommand | DigestCommand | HelpCommand | AuditCommand
 
 
+# --- options ------------------------------------------------------------------------
+
+
+class OptionKind(enum.StrEnum):
+    TIER = "tier"
+    COUNT = "count"
+    LANG = "lang"
+    INT = "int"
+    WEEKDAY = "weekday"
+    TIME = "time"
+    TZ = "tz"
+    HANDLE = "handle"
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec(Generic[T]):
+    """A `key:value` option and how its text becomes a `T`.
+
+    `kind`, `choices`, `min_value` and `max_value` let front ends type it (Discord
+    choices and ranges, integer flags); `read` checks and converts a non-empty value.
+    """
+
+    name: str
+    kind: OptionKind
+    help: str
+    read: Callable[[OptionSpec[T], str], T]
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+    min_value: int | None = None
+    max_value: int | None = None
+
+    def parse(self, raw: str) -> T:
+        """The option's value from its text, or a friendly `BadInput`."""
+        value = raw.strip()
+        if not value:
+            example = self.default or ("@jane_lifts" if self.kind is OptionKind.HANDLE else "…")
+            raise BadInput(f"Option {self.name}: needs a value, e.g. {self.name}:{example}")
+        return self.read(self, value)
+
+
+class Options:
+    """Option values parsed by their specs, read back typed: `options[LIMIT]` is an int.
+
+    Only `CommandSpec.parse_options` fills one, each value from `spec.parse`, so a value
+    read with its spec has that spec's type.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, object] | None = None) -> None:
+        self._values = dict(values or {})
+
+    def __getitem__(self, spec: OptionSpec[T]) -> T:
+        """An option that has a default (or was given); KeyError otherwise."""
+        return cast("T", self._values[spec.name])
+
+    def get(self, spec: OptionSpec[T]) -> T | None:
+        """An option without a default: None when it was not given."""
+        return cast("T | None", self._values.get(spec.name))
+
+
+def _read_tier(spec: OptionSpec[Tier | None], value: str) -> Tier | None:
+    low = value.lower()
+    if low not in spec.choices:
+        raise BadInput(f"Unknown tier '{value}'. Choose one of: {', '.join(spec.choices)}.")
+    return None if low == "any" else Tier(low)
+
+
+def _read_count(spec: OptionSpec[int], value: str) -> int:
+    return parse_count(value)
+
+
+def _read_lang(spec: OptionSpec[str], value: str) -> str:
+    low = value.lower()
+    if low == "any":
+        return "any"
+    if not _LANG.fullmatch(low):
+        raise BadInput(f"Language '{value}' is not an ISO code like en, de or pt.")
+    return low
+
+
+def _read_int(spec: OptionSpec[int], value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadInput(f"Option {spec.name}: wants a whole number, not '{value}'.") from None
+    lo, hi = spec.min_value, spec.max_value
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        raise BadInput(f"Option {spec.name}: must be between {lo} and {hi}.")
+    return number
+
+
+def _read_weekday(spec: OptionSpec[int], value: str) -> int:
+    low = value.lower()[:3]
+    if low not in WEEKDAYS:
+        raise BadInput(f"Unknown day '{value}'. Use mon, tue, wed, thu, fri, sat or sun.")
+    return WEEKDAYS.index(low)
+
+
+def _read_time(spec: OptionSpec[time], value: str) -> time:
+    m = _TIME.fullmatch(value)
+    if not m:
+        raise BadInput(f"Time '{value}' should look like 09:00 (24-hour clock).")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def _read_tz(spec: OptionSpec[str], value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise BadInput(
+            f"Unknown time zone '{value}'. Use a name like Europe/Berlin or UTC."
+        ) from None
+    return value
+
+
+def _read_handle(spec: OptionSpec[str], value: str) -> str:
+    try:
+        return parse_handle(value)
+    except BadInput as err:
+        raise BadInput(f"Option {spec.name}: {err}") from None
+
+
+def parse_handle(raw: str) -> str:
+    """`@Jane_Lifts`, `jane_lifts` or `https://x.com/jane_lifts` -> `jane_lifts` (case kept)."""
+    text = raw.strip().rstrip(",;")
+    url = _HANDLE_URL.match(text)
+    if url:
+        return url.group(1)
+    handle = text.removeprefix("@")
+    if not _HANDLE.fullmatch(handle):
+        shown = text if len(text) <= 40 else text[:37] + "…"
+        raise BadInput(
+            f"'{shown}' is not an X handle (1–15 letters, digits or _, like @jane_lifts)."
+        )
+    return handle
+
+
+_TIER_CHOICES = (*(t.value for t in Tier), "any")
+
+LIKE = OptionSpec(
+    "like", OptionKind.HANDLE, "Find accounts like this X account, e.g. @jane_lifts", _read_handle
+)
+TIER = OptionSpec("tier", OptionKind.TIER, "Follower tier", _read_tier, "micro", _TIER_CHOICES)
+MIN_FOLLOWERS = OptionSpec(
+    "min", OptionKind.COUNT, "Minimum followers, e.g. 10k", _read_count, None, (), 0
+)
+MAX_FOLLOWERS = OptionSpec(
+    "max", OptionKind.COUNT, "Maximum followers, e.g. 50k", _read_count, None, (), 0
+)
+LANG = OptionSpec("lang", OptionKind.LANG, "Post language (ISO code, or any)", _read_lang, "en")
+LIMIT = OptionSpec(
+    "limit", OptionKind.INT, "How many accounts to show", _read_int, "10", (), 1, MAX_LIMIT
+)
+DAY = OptionSpec("day", OptionKind.WEEKDAY, "Weekday", _read_weekday, "mon", WEEKDAYS)
+AT = OptionSpec("time", OptionKind.TIME, "Local time, HH:MM", _read_time, "09:00")
+TZ = OptionSpec("tz", OptionKind.TZ, "Time zone, e.g. Europe/Berlin", _read_tz, "UTC")
+SAMPLE = OptionSpec(
+    "sample",
+    OptionKind.INT,
+    "How many of the most recent followers to check",
+    _read_int,
+    None,
+    (),
+    AUDIT_MIN_SAMPLE,
+    AUDIT_MAX_SAMPLE,
+)
+
+
+# --- actions and commands -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """What a front end collected for one action: the words, the options, a confirmation."""
+
+    words: tuple[str, ...] = ()
+    options: Options = field(default_factory=Options)
+    confirmed: bool = False
+
+    @property
+    def text(self) -> str:
+        """The words as one text (a niche), trimmed."""
+        return " ".join(self.words).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    """One thing a command does: what it takes, whether it is slow, the `Command` it builds.
+
+    `name` is None for a command without subcommands. `options` are the command's
+    options this action uses: front ends with typed options (Discord, the command line)
+    offer only these, while chat accepts every option of the command, as it always has.
+    """
+
+    name: str | None
+    build: Callable[[Given], Command]
+    takes_argument: bool = True
+    options: tuple[OptionSpec[Any], ...] = ()
+    # It reads X and may take a while: chat front ends answer it in the background and
+    # show a progress note.
+    slow: bool = False
+
+
+class ArgumentKind(enum.StrEnum):
+    """How a command's words are meant: front ends with one text field split by it."""
+
+    TEXT = "text"  # free words that make one text (a niche)
+    LIST = "list"  # several items (handles)
+    ONE = "one"  # a single item (an account, a command name)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """A slash command: its name, the words it takes, its options and actions."""
+
+    name: str
+    summary: str
+    usage: str
+    argument: str
+    argument_help: str
+    # One action named None for a plain command; the subcommands otherwise.
+    actions: tuple[ActionSpec, ...]
+    options: tuple[OptionSpec[Any], ...] = ()
+    argument_kind: ArgumentKind = ArgumentKind.TEXT
+    examples: tuple[str, ...] = ()
+    # False when the words may be left out (help; a lookalike search needs no niche).
+    argument_required: bool = True
+    # What every help view says about the command, beyond its options.
+    notes: tuple[str, ...] = ()
+    # The action chat runs when no words are typed (`/watchlist` lists).
+    default_action: str | None = None
+    # A last word that confirms a costly request in chat (`/audit @jane confirm`).
+    confirm_words: tuple[str, ...] = ()
+
+    @property
+    def has_subcommands(self) -> bool:
+        return self.actions[0].name is not None
+
+    def option(self, name: str) -> OptionSpec[Any]:
+        for opt in self.options:
+            if opt.name == name:
+                return opt
+        raise KeyError(name)
+
+    def action(self, name: str | None) -> ActionSpec:
+        """The action called `name` (any case; None for a plain command)."""
+        wanted = name.lower() if name is not None else None
+        for act in self.actions:
+            if act.name == wanted:
+                return act
+        raise BadInput(f"Use {self.usage}")
+
+    def refuse_unknown(self, given: Mapping[str, str]) -> None:
+        known = {o.name for o in self.options}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            hint = ", ".join(f"{o}:" for o in sorted(known)) or "none"
+            raise BadInput(f"Unknown option {unknown[0]}: for /{self.name}. Options: {hint}.")
+
+    def parse_options(self, given: Mapping[str, str]) -> Options:
+        """Every option's value: as given, else its default (checked in table order)."""
+        self.refuse_unknown(given)
+        values: dict[str, object] = {}
+        for opt in self.options:
+            raw = given.get(opt.name, opt.default)
+            if raw is not None:
+                values[opt.name] = opt.parse(raw)
+        return Options(values)
+
+    def build(
+        self,
+        action: str | None,
+        words: Sequence[str] = (),
+        given: Mapping[str, str] | None = None,
+        *,
+        confirmed: bool = False,
+    ) -> Command:
+        """The `Command` for an action, its words and its options as text (`BadInput` if bad)."""
+        given = given or {}
+        self.refuse_unknown(given)  # an unknown option is named before anything else
+        act = self.action(action)
+        return act.build(Given(tuple(words), self.parse_options(given), confirmed))
+
+
+WHICH_NICHE = (
+    "Which niche? For example: /find-influencers fitness, or accounts like one you know: "
+    "/find-influencers like:@jane_lifts"
+)
+
+
+def _find(given: Given) -> FindInfluencers:
+    options = given.options
+    niche, like = given.text, options.get(LIKE)
+    if not niche and like is None:
+        raise BadInput(WHICH_NICHE)
+    lo, hi = options.get(MIN_FOLLOWERS), options.get(MAX_FOLLOWERS)
+    if lo is not None and hi is not None and lo > hi:
+        raise BadInput(f"min:{lo:,} is above max:{hi:,}.")
+    return FindInfluencers(
+        SearchRequest(
+            niche=niche,
+            tier=options[TIER],
+            min_followers=lo,
+            max_followers=hi,
+            lang=options[LANG],
+            limit=options[LIMIT],
+            like=like,
+        )
+    )
+
+
+def _watchlist(action: WatchAction, given: Given) -> WatchlistCommand:
+    if action is WatchAction.LIST:
+        return WatchlistCommand(action)
+    handles = given.words
+    if not handles:
+        raise BadInput(f"Which accounts? For example: {WATCHLIST.examples[0]}")
+    if len(handles) > MAX_HANDLES:
+        raise BadInput(f"At most {MAX_HANDLES} handles at a time.")
+    return WatchlistCommand(action, tuple(dict.fromkeys(parse_handle(h) for h in handles)))
+
+
+_DIGEST_NEEDS_NICHE = (DigestAction.SUBSCRIBE, DigestAction.PREVIEW, DigestAction.UNSUBSCRIBE)
+
+
+def _digest(action: DigestAction, given: Given) -> DigestCommand:
+    options, niche = given.options, given.text
+    if action in _DIGEST_NEEDS_NICHE and not niche:
+        raise BadInput(f"Which niche? For example: {DIGEST.examples[0]}")
+    return DigestCommand(action, niche, options[DAY], options[AT], options[TZ])
+
+
+def _audit(given: Given) -> AuditCommand:
+    if len(given.words) > 1:
+        raise BadInput(f"One account at a time. Use {AUDIT.usage}")
+    handle = given.words[0] if given.words else ""
+    if not handle.strip():
+        raise BadInput(f"Which account? For example: {AUDIT.examples[0]}")
+    return AuditCommand(parse_handle(handle), given.options.get(SAMPLE), given.confirmed)
+
+
+def _help(given: Given) -> HelpCommand:
+    return HelpCommand(given.words[0].lstrip("/").lower() if given.words else None)
+
+
+_FIND_OPTIONS = (LIKE, TIER, MIN_FOLLOWERS, MAX_FOLLOWERS, LANG, LIMIT)
+
+FIND = CommandSpec(
+    name="find-influencers",
+    summary="Find micro influencers on X for a niche or like an account, ranked and explained.",
+    usage=(
+        "/find-influencers <niche>|like:@handle "
+        "[tier:micro] [min:10k] [max:50k] [lang:en] [limit:10]"
+    ),
+    argument="niche",
+    argument_help="A topic, e.g. fitness or home workout (optional with like)",
+    actions=(ActionSpec(None, _find, options=_FIND_OPTIONS, slow=True),),
+    options=_FIND_OPTIONS,
+    examples=(
+        "/find-influencers fitness",
+        "/find-influencers home workout tier:nano limit:5",
+        "/find-influencers like:@jane_lifts",
+        "/find-influencers running like:@jane_lifts tier:any",
+    ),
+    argument_required=False,
+    notes=(
+        "like:@handle finds accounts like that one: the bot reads the account's latest "
+        "posts, learns its topics and searches on them. A niche with it narrows the search.",
+    ),
+)
+
+WATCHLIST = CommandSpec(
+    name="watchlist",
+    summary="Track accounts in this channel; alerts when one changes tier.",
+    usage="/watchlist add|remove|list @handle...",
+    argument="handles",
+    argument_help="One or more X handles, e.g. @jane_lifts",
+    actions=(
+        ActionSpec("add", partial(_watchlist, WatchAction.ADD)),
+        ActionSpec("remove", partial(_watchlist, WatchAction.REMOVE)),
+        ActionSpec("list", partial(_watchlist, WatchAction.LIST), takes_argument=False),
+    ),
+    argument_kind=ArgumentKind.LIST,
+    examples=("/watchlist add @jane_lifts @runwithraj", "/watchlist list"),
+    default_action="list",
+)
+
+_DIGEST_OPTIONS = (DAY, AT, TZ)
+
+DIGEST = CommandSpec(
+    name="digest",
+    summary="Weekly digest of micro influencers newly found in a niche.",
+    usage=(
+        "/digest subscribe|list|unsubscribe|preview <niche> "
+        "[day:mon] [time:09:00] [tz:Europe/Berlin]"
+    ),
+    argument="niche",
+    argument_help="The niche to follow, e.g. fitness",
+    actions=(
+        # The options only tune `subscribe` (day, time, time zone).
+        ActionSpec("subscribe", partial(_digest, DigestAction.SUBSCRIBE), options=_DIGEST_OPTIONS),
+        ActionSpec("list", partial(_digest, DigestAction.LIST), takes_argument=False),
+        ActionSpec("unsubscribe", partial(_digest, DigestAction.UNSUBSCRIBE)),
+        ActionSpec("preview", partial(_digest, DigestAction.PREVIEW), slow=True),
+    ),
+    options=_DIGEST_OPTIONS,
+    examples=("/digest subscribe fitness day:mon time:09:00 tz:Europe/Berlin", "/digest list"),
+    default_action="list",
+)
+
+HELP = CommandSpec(
+    name="influencer-help",
+    summary="How to use the influencer scout.",
+    usage="/influencer-help [command]",
+    argument="command",
+    argument_help="A command name",
+    actions=(ActionSpec(None, _help),),
+    argument_kind=ArgumentKind.ONE,
+    argument_required=False,
+)
+
+AUDIT = CommandSpec(
+    name="audit",
+    summary="Estimate how many of an X account's recent followers look fake, and the cost.",
+    usage="/audit @handle [sample:200] [confirm]",
+    argument="handle",
+    argument_help="The X account to audit, e.g. @jane_lifts",
+    actions=(ActionSpec(None, _audit, options=(SAMPLE,), slow=True),),
+    options=(SAMPLE,),
+    argument_kind=ArgumentKind.ONE,
+    examples=("/audit @jane_lifts", "/audit @jane_lifts sample:500"),
+    confirm_words=("confirm", "yes"),
+)
+
+COMMANDS: tuple[CommandSpec, ...] = (FIND, WATCHLIST, DIGEST, HELP, AUDIT)
+
+# What every help view says about money: the bot's own meter, and X's own limit.
+SPENDING_NOTES: tuple[str, ...] = (
+    "Every answer shows what it cost on X (posts, users, timeline posts and counts read). "
+    "The bot never spends more than X_MONTHLY_BUDGET_USD in a calendar month (UTC): "
+    "near the limit a search stops early and says so.",
+    "X keeps its own spending cap and credits for the app: when they run out X answers "
+    "402, and the search stops at once with what it found so far.",
+)
+
+
+def command_spec(name: str) -> CommandSpec:
+    """Look a command up by name, with or without the leading slash."""
+    wanted = name.lstrip("/").strip().lower()
+    for spec in COMMANDS:
+        if spec.name == wanted:
+            return spec
+    raise BadInput(f"Unknown command /{wanted}. Try /{HELP.name}.")
+
+
+def action_of(command: Command) -> ActionSpec:
+    """The table entry a parsed command was built by."""
+    match command:
+        case FindInfluencers():
+            return FIND.action(None)
+        case WatchlistCommand(action=action):
+            return WATCHLIST.action(action.value)
+        case DigestCommand(action=action):
+            return DIGEST.action(action.value)
+        case AuditCommand():
+            return AUDIT.action(None)
+        case HelpCommand():
+            return HELP.action(None)
+    raise AssertionError(command)  # pragma: no cover - Command is a closed union
+
+
+def is_slow(command: Command) -> bool:
+    """Whether front ends should answer in the background with a progress note."""
+    return action_of(command).slow
+
+
+# --- chat grammar -------------------------------------------------------------------
+
+
 def split_args(text: str) -> tuple[list[str], dict[str, str]]:
     """Split chat text into positional words and `key:value` options.
 
@@ -267,239 +594,36 @@ def split_args(text: str) -> tuple[list[str], dict[str, str]]:
     return words, options
 
 
-def coerce(spec: OptionSpec, raw: str) -> object:
-    """Turn one option's text into its value, or raise a friendly `BadInput`."""
-    value = raw.strip()
-    if not value:
-        example = spec.default or ("@jane_lifts" if spec.kind is OptionKind.HANDLE else "…")
-        raise BadInput(f"Option {spec.name}: needs a value, e.g. {spec.name}:{example}")
-    match spec.kind:
-        case OptionKind.TIER:
-            low = value.lower()
-            if low not in spec.choices:
-                raise BadInput(f"Unknown tier '{value}'. Choose one of: {', '.join(spec.choices)}.")
-            return None if low == "any" else Tier(low)
-        case OptionKind.COUNT:
-            return parse_count(value)
-        case OptionKind.LANG:
-            low = value.lower()
-            if low == "any":
-                return "any"
-            if not _LANG.fullmatch(low):
-                raise BadInput(f"Language '{value}' is not an ISO code like en, de or pt.")
-            return low
-        case OptionKind.INT:
-            try:
-                number = int(value)
-            except ValueError:
-                raise BadInput(
-                    f"Option {spec.name}: wants a whole number, not '{value}'."
-                ) from None
-            lo, hi = spec.min_value, spec.max_value
-            if (lo is not None and number < lo) or (hi is not None and number > hi):
-                raise BadInput(f"Option {spec.name}: must be between {lo} and {hi}.")
-            return number
-        case OptionKind.WEEKDAY:
-            low = value.lower()[:3]
-            if low not in WEEKDAYS:
-                raise BadInput(f"Unknown day '{value}'. Use mon, tue, wed, thu, fri, sat or sun.")
-            return WEEKDAYS.index(low)
-        case OptionKind.TIME:
-            m = _TIME.fullmatch(value)
-            if not m:
-                raise BadInput(f"Time '{value}' should look like 09:00 (24-hour clock).")
-            return time(int(m.group(1)), int(m.group(2)))
-        case OptionKind.TZ:
-            try:
-                zoneinfo.ZoneInfo(value)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise BadInput(
-                    f"Unknown time zone '{value}'. Use a name like Europe/Berlin or UTC."
-                ) from None
-            return value
-        case OptionKind.HANDLE:
-            try:
-                return parse_handle(value)
-            except BadInput as err:
-                raise BadInput(f"Option {spec.name}: {err}") from None
-    raise AssertionError(spec.kind)  # pragma: no cover - the match is exhaustive
+def parse_command(name: str, text: str) -> Command:
+    """Parse a slash command as typed in chat (`name` without or with `/`)."""
+    spec = command_spec(name)
+    if len(text) > MAX_TEXT:
+        raise BadInput("That is too long for a command (2,000 characters at most).")
+    words, options = split_args(text)
+    confirmed = bool(words) and words[-1].lower() in spec.confirm_words
+    if confirmed:
+        words = words[:-1]
+    action: str | None = None
+    if spec.has_subcommands:
+        action = words.pop(0) if words else spec.default_action
+    return spec.build(action, words, options, confirmed=confirmed)
 
 
-def _options(spec: CommandSpec, given: Mapping[str, str]) -> dict[str, object]:
-    known = {o.name for o in spec.options}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        hint = ", ".join(f"{o}:" for o in sorted(known)) or "none"
-        raise BadInput(f"Unknown option {unknown[0]}: for /{spec.name}. Options: {hint}.")
-    values: dict[str, object] = {}
-    for opt in spec.options:
-        raw = given.get(opt.name, opt.default)
-        values[opt.name] = None if raw is None else coerce(opt, raw)
-    return values
+# --- what buttons stand for ---------------------------------------------------------
 
 
-def parse_handle(raw: str) -> str:
-    """`@Jane_Lifts`, `jane_lifts` or `https://x.com/jane_lifts` -> `jane_lifts` (case kept)."""
-    text = raw.strip().rstrip(",;")
-    url = _HANDLE_URL.match(text)
-    if url:
-        return url.group(1)
-    handle = text.removeprefix("@")
-    if not _HANDLE.fullmatch(handle):
-        shown = text if len(text) <= 40 else text[:37] + "…"
-        raise BadInput(
-            f"'{shown}' is not an X handle (1–15 letters, digits or _, like @jane_lifts)."
-        )
-    return handle
-
-
-def build_find(
-    niche: str,
-    *,
-    tier: str | None = None,
-    min_followers: str | int | None = None,
-    max_followers: str | int | None = None,
-    lang: str | None = None,
-    limit: str | int | None = None,
-    like: str | None = None,
-) -> FindInfluencers:
-    """Build a search from separately typed options (CLI flags, Discord options)."""
-    given = {
-        k: str(v)
-        for k, v in {
-            "like": like,
-            "tier": tier,
-            "min": min_followers,
-            "max": max_followers,
-            "lang": lang,
-            "limit": limit,
-        }.items()
-        if v is not None
-    }
-    return _find(niche, given)
-
-
-WHICH_NICHE = (
-    "Which niche? For example: /find-influencers fitness, or accounts like one you know: "
-    "/find-influencers like:@jane_lifts"
-)
-
-
-def _find(niche: str, given: Mapping[str, str]) -> FindInfluencers:
-    values = _options(FIND, given)
-    niche = niche.strip()
-    like = values["like"]
-    if not niche and like is None:
-        raise BadInput(WHICH_NICHE)
-    lo, hi = values["min"], values["max"]
-    if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-        raise BadInput(f"min:{lo:,} is above max:{hi:,}.")
-    tier = values["tier"]
-    lang = values["lang"]
-    limit = values["limit"]
-    return FindInfluencers(
-        SearchRequest(
-            niche=niche,
-            tier=tier if isinstance(tier, Tier) else None,
-            min_followers=lo if isinstance(lo, int) else None,
-            max_followers=hi if isinstance(hi, int) else None,
-            lang=lang if isinstance(lang, str) else "en",
-            limit=limit if isinstance(limit, int) else 10,
-            like=like if isinstance(like, str) else None,
-        )
-    )
-
-
-def build_watchlist(action: str, handles: list[str] | tuple[str, ...] = ()) -> WatchlistCommand:
+def build_watchlist(action: str, handles: Sequence[str] = ()) -> WatchlistCommand:
+    """A watchlist change from a button (Track), checked like typed text."""
     try:
         act = WatchAction(action.lower())
     except ValueError:
         raise BadInput(f"Use {WATCHLIST.usage}") from None
-    if act is WatchAction.LIST:
-        return WatchlistCommand(act)
-    if not handles:
-        raise BadInput(f"Which accounts? For example: {WATCHLIST.examples[0]}")
-    if len(handles) > MAX_HANDLES:
-        raise BadInput(f"At most {MAX_HANDLES} handles at a time.")
-    parsed = tuple(dict.fromkeys(parse_handle(h) for h in handles))
-    return WatchlistCommand(act, parsed)
-
-
-def build_digest(
-    action: str,
-    niche: str = "",
-    *,
-    day: str | None = None,
-    at: str | None = None,
-    tz: str | None = None,
-) -> DigestCommand:
-    given = {k: v for k, v in {"day": day, "time": at, "tz": tz}.items() if v is not None}
-    return _digest(action, niche, given)
-
-
-def _digest(action: str, niche: str, given: Mapping[str, str]) -> DigestCommand:
-    try:
-        act = DigestAction(action.lower())
-    except ValueError:
-        raise BadInput(f"Use {DIGEST.usage}") from None
-    values = _options(DIGEST, given)
-    niche = niche.strip()
-    if (
-        act in (DigestAction.SUBSCRIBE, DigestAction.PREVIEW, DigestAction.UNSUBSCRIBE)
-        and not niche
-    ):
-        raise BadInput(f"Which niche? For example: {DIGEST.examples[0]}")
-    weekday, at, tz = values["day"], values["time"], values["tz"]
-    assert isinstance(weekday, int)
-    assert isinstance(at, time)
-    assert isinstance(tz, str)
-    return DigestCommand(act, niche, weekday, at, tz)
-
-
-def parse_command(name: str, text: str) -> Command:
-    """Parse a slash command as typed in chat (`name` without or with `/`)."""
-    spec = command_spec(name)
-    if len(text) > 2_000:
-        raise BadInput("That is too long for a command (2,000 characters at most).")
-    words, options = split_args(text)
-    if spec is FIND:
-        return _find(" ".join(words), options)
-    if spec is WATCHLIST:
-        _options(WATCHLIST, options)
-        if not words:
-            return WatchlistCommand(WatchAction.LIST)
-        return build_watchlist(words[0], words[1:])
-    if spec is DIGEST:
-        if not words:
-            return _digest("list", "", options)
-        return _digest(words[0], " ".join(words[1:]), options)
-    if spec is AUDIT:
-        return _audit(words, options)
-    _options(HELP, options)
-    return HelpCommand(words[0].lstrip("/").lower() if words else None)
-
-
-_CONFIRM_WORDS = ("confirm", "yes")
+    return _watchlist(act, Given(tuple(handles)))
 
 
 def build_audit(
     handle: str, *, sample: str | int | None = None, confirmed: bool = False
 ) -> AuditCommand:
-    """Build an audit from separately typed options (CLI flags, Discord options, a button)."""
-    values = _options(AUDIT, {"sample": str(sample)} if sample is not None else {})
-    if not handle.strip():
-        raise BadInput(f"Which account? For example: {AUDIT.examples[0]}")
-    size = values["sample"]
-    return AuditCommand(
-        parse_handle(handle), size if isinstance(size, int) else None, confirmed=confirmed
-    )
-
-
-def _audit(words: list[str], options: Mapping[str, str]) -> AuditCommand:
-    _options(AUDIT, options)  # names an unknown option before anything else
-    confirmed = bool(words) and words[-1].lower() in _CONFIRM_WORDS
-    if confirmed:
-        words = words[:-1]
-    if len(words) > 1:
-        raise BadInput(f"One account at a time. Use {AUDIT.usage}")
-    return build_audit(words[0] if words else "", sample=options.get("sample"), confirmed=confirmed)
+    """An audit from a button ("Audit anyway"), checked like typed text."""
+    given = {} if sample is None else {SAMPLE.name: str(sample)}
+    return _audit(Given((handle,), AUDIT.parse_options(given), confirmed))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.commands import COMMANDS, SPENDING_NOTES, command_spec
 from core.models import (
+    WEEKDAY_NAMES,
     AuditNeedsConfirmation,
     AuditResult,
     AuditSummary,
@@ -23,7 +24,6 @@ from core.tiers import format_count
 from core.wording import approx, cost_label, cost_parts, plural, usd
 
 SAMPLE_BANNER = "[SAMPLE DATA: bundled offline sample, not live X results. Set X_BEARER_TOKEN.]"
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def cost_line(

@@ -1,9 +1,11 @@
 """Discord slash commands generated from the one command table (`core.commands.COMMANDS`).
 
 Each `CommandSpec` becomes a slash command (or a command group when it has actions),
-each `OptionSpec` a typed option: `choices` become Discord choices, `min_value` /
-`max_value` integer ranges, and niches / time zones get autocomplete. What the user
-picked is turned back into a core `Command` by the same builders the CLI uses.
+each action a command (or subcommand) with the options the table says it takes, each
+`OptionSpec` a typed option: `choices` become Discord choices, `min_value` / `max_value`
+integer ranges, and niches / time zones get autocomplete. What the user picked is
+turned back into a core `Command` by the table's own builders, as chat text and the
+command line are.
 """
 
 from __future__ import annotations
@@ -17,35 +19,20 @@ import discord
 from discord import app_commands
 
 from core.commands import (
-    AUDIT,
     COMMANDS,
-    DIGEST,
-    FIND,
     HELP,
-    WATCHLIST,
+    ActionSpec,
+    ArgumentKind,
     Command,
     CommandSpec,
-    HelpCommand,
     OptionKind,
     OptionSpec,
-    build_audit,
-    build_digest,
-    build_find,
-    build_watchlist,
 )
-from core.errors import BadInput
+from core.models import WEEKDAY_NAMES, WEEKDAYS
 
 MAX_DESCRIPTION = 100  # Discord's limit for command and option descriptions
 MAX_CHOICES = 25
-WEEKDAY_LABELS = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
+WEEKDAY_LABELS = dict(zip(WEEKDAYS, WEEKDAY_NAMES, strict=True))
 
 Choices = list[app_commands.Choice[str]]
 Autocomplete = Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, Choices]]
@@ -75,19 +62,7 @@ def _describe(text: str) -> str:
     return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
 
 
-def _action_takes(spec: CommandSpec, action: str | None) -> tuple[bool, bool]:
-    """Whether (the argument, the options) belong to this action.
-
-    `list` takes nothing; the options only tune `subscribe` (day, time, time zone).
-    """
-    if action is None:
-        return True, True
-    if action == "list":
-        return False, False
-    return True, action == "subscribe"
-
-
-def _option_annotation(opt: OptionSpec) -> Any:
+def _option_annotation(opt: OptionSpec[Any]) -> Any:
     """The Python annotation discord.py turns into the option's Discord type."""
     if opt.kind is OptionKind.INT:
         # An integer option with Discord-side bounds: the client refuses 0 or 51.
@@ -96,16 +71,16 @@ def _option_annotation(opt: OptionSpec) -> Any:
     return str
 
 
-def _option_choices(opt: OptionSpec) -> Choices:
+def _option_choices(opt: OptionSpec[Any]) -> Choices:
     if opt.kind is OptionKind.WEEKDAY:
         return [app_commands.Choice(name=WEEKDAY_LABELS.get(c, c), value=c) for c in opt.choices]
     return [app_commands.Choice(name=c, value=c) for c in opt.choices]
 
 
 def _make_command(
-    handlers: CommandHandlers, spec: CommandSpec, action: str | None
+    handlers: CommandHandlers, spec: CommandSpec, act: ActionSpec
 ) -> app_commands.Command[Any, ..., None]:
-    takes_argument, takes_options = _action_takes(spec, action)
+    action = act.name
     params: list[inspect.Parameter] = [
         inspect.Parameter(
             "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
@@ -115,7 +90,7 @@ def _make_command(
     choices: dict[str, Choices] = {}
     autocomplete: dict[str, Autocomplete] = {}
 
-    if takes_argument:
+    if act.takes_argument:
         # A lookalike search needs no niche, help no topic: the table says which.
         required = spec.argument_required
         params.append(
@@ -133,22 +108,21 @@ def _make_command(
             choices[spec.argument] = [
                 app_commands.Choice(name=s.name, value=s.name) for s in COMMANDS
             ]
-    if takes_options:
-        for opt in spec.options:
-            params.append(
-                inspect.Parameter(
-                    opt.name,
-                    inspect.Parameter.KEYWORD_ONLY,
-                    annotation=_option_annotation(opt),
-                    default=None,  # absent: the table's default applies in the builder
-                )
+    for opt in act.options:
+        params.append(
+            inspect.Parameter(
+                opt.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=_option_annotation(opt),
+                default=None,  # absent: the table's default applies in the builder
             )
-            default = f" (default {opt.default})" if opt.default else ""
-            descriptions[opt.name] = _describe(opt.help + default)
-            if opt.choices:
-                choices[opt.name] = _option_choices(opt)[:MAX_CHOICES]
-            elif opt.kind is OptionKind.TZ:
-                autocomplete[opt.name] = handlers.autocomplete_tz
+        )
+        default = f" (default {opt.default})" if opt.default else ""
+        descriptions[opt.name] = _describe(opt.help + default)
+        if opt.choices:
+            choices[opt.name] = _option_choices(opt)[:MAX_CHOICES]
+        elif opt.kind is OptionKind.TZ:
+            autocomplete[opt.name] = handlers.autocomplete_tz
 
     async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
         await handlers.run(interaction, spec, action, values)
@@ -178,8 +152,8 @@ def build_app_commands(
     """One slash command (or group of subcommands) per entry of the command table."""
     built: list[app_commands.Command[Any, ..., None] | app_commands.Group] = []
     for spec in COMMANDS:
-        if not spec.actions:
-            built.append(_make_command(handlers, spec, None))
+        if not spec.has_subcommands:
+            built.append(_make_command(handlers, spec, spec.actions[0]))
             continue
         group = app_commands.Group(
             name=spec.name, description=_describe(spec.summary), guild_only=True
@@ -195,31 +169,13 @@ _HANDLE_SPLIT = re.compile(r"[\s,;]+")
 
 def to_command(spec: CommandSpec, action: str | None, values: Mapping[str, Any]) -> Command:
     """The core command for what the user picked; raises `BadInput` like the text parser."""
-
-    def text(name: str) -> str | None:
-        value = values.get(name)
-        return None if value is None else str(value)
-
-    if spec is FIND:
-        return build_find(
-            text("niche") or "",
-            tier=text("tier"),
-            min_followers=text("min"),
-            max_followers=text("max"),
-            lang=text("lang"),
-            limit=values.get("limit"),
-            like=text("like"),
-        )
-    if spec is WATCHLIST:
-        handles = [h for h in _HANDLE_SPLIT.split(text("handles") or "") if h]
-        return build_watchlist(action or "list", handles)
-    if spec is DIGEST:
-        return build_digest(
-            action or "list", text("niche") or "", day=text("day"), at=text("time"), tz=text("tz")
-        )
-    if spec is AUDIT:
-        return build_audit(text(AUDIT.argument) or "", sample=values.get("sample"))
-    if spec is HELP:
-        topic = text(HELP.argument)
-        return HelpCommand(topic.lstrip("/").lower() if topic else None)
-    raise BadInput(f"/{spec.name} is not available on Discord yet.")
+    act = spec.action(action)
+    raw = values.get(spec.argument) if act.takes_argument else None
+    text = "" if raw is None else str(raw)
+    if spec.argument_kind is ArgumentKind.LIST:
+        # One text field holds them all: `@jane, x.com/raj` is two handles.
+        words = [h for h in _HANDLE_SPLIT.split(text) if h]
+    else:
+        words = [text] if text else []
+    given = {o.name: str(values[o.name]) for o in act.options if values.get(o.name) is not None}
+    return spec.build(action, words, given)

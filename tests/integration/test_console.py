@@ -104,8 +104,8 @@ async def _cli(tmp_path: Path, *args: str, stdin: bytes = b"", **env: str) -> tu
         cwd=tmp_path,
     )
     out, err = await asyncio.wait_for(proc.communicate(stdin), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    code = await proc.wait()  # it has exited: this is its status, as an int
+    return code, out.decode(), err.decode()
 
 
 async def test_run_without_tokens_opens_the_terminal_chat(tmp_path: Path) -> None:

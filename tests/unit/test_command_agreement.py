@@ -1,4 +1,4 @@
-"""House rule 5: Slack, Discord and the console speak one command table and agree.
+"""House rule 5: Slack, Discord, the console and the command line speak one command table.
 
 The same request typed in each front end must become the same core command, and every
 front end must offer (and explain) every command of the table.
@@ -17,7 +17,8 @@ from adapters.discord.render import render_help as discord_help
 from adapters.slack.app import SLASH_COMMANDS, from_slack
 from adapters.slack.manifest import manifest_yaml
 from adapters.slack.render import render_help as slack_help
-from bot.cli import build_parser
+from bot.cli.flags import FLAGS, command_of
+from bot.cli.parser import build_parser
 from core.commands import (
     AUDIT,
     COMMANDS,
@@ -27,7 +28,6 @@ from core.commands import (
     WATCHLIST,
     CommandSpec,
     FindInfluencers,
-    build_find,
     parse_command,
 )
 from core.errors import BadInput
@@ -100,14 +100,138 @@ def test_a_lookalike_typed_in_slack_as_a_link_is_the_same_search() -> None:
 
 def test_the_cli_builds_the_same_lookalike_as_chat() -> None:
     args = build_parser().parse_args(["find", "--like", "@nadia_runs", "--limit", "3"])
-    cli = build_find(
-        " ".join(args.niche),
-        tier=args.tier,
-        lang=args.lang,
-        limit=args.limit,
-        like=args.like,
-    )
+    cli = command_of(args)
     assert cli == parse_command(FIND.name, "like:@nadia_runs limit:3")
+
+
+# (spec, action, the command line's arguments, the same request as chat text)
+CLI_REQUESTS: list[tuple[CommandSpec, str | None, list[str], str]] = [
+    (FIND, None, ["find", "fitness"], "fitness"),
+    (
+        FIND,
+        None,
+        [
+            "find",
+            "home",
+            "workout",
+            "--tier",
+            "nano",
+            "--min-followers",
+            "2k",
+            "--max-followers",
+            "9,500",
+            "--lang",
+            "de",
+            "--limit",
+            "5",
+        ],
+        "home workout tier:nano min:2k max:9,500 lang:de limit:5",
+    ),
+    (
+        FIND,
+        None,
+        ["find", "fitness", "--tier", "any", "--lang", "any"],
+        "fitness tier:any lang:any",
+    ),
+    (
+        FIND,
+        None,
+        ["find", "trail", "running", "--like", "https://x.com/nadia_runs"],
+        "trail running like:https://x.com/nadia_runs",
+    ),
+    (
+        WATCHLIST,
+        "add",
+        ["watch", "add", "@jane_lifts", "runwithraj", "@jane_lifts"],
+        "add @jane_lifts runwithraj @jane_lifts",
+    ),
+    (WATCHLIST, "remove", ["watch", "remove", "x.com/jane_lifts"], "remove x.com/jane_lifts"),
+    (WATCHLIST, "list", ["watch", "list", "--channel", "C1"], "list"),
+    (
+        DIGEST,
+        "subscribe",
+        [
+            "digest",
+            "subscribe",
+            "home",
+            "workout",
+            "--weekday",
+            "fri",
+            "--time",
+            "17:30",
+            "--tz",
+            "Europe/Berlin",
+        ],
+        "subscribe home workout day:fri time:17:30 tz:Europe/Berlin",
+    ),
+    (DIGEST, "subscribe", ["digest", "subscribe", "fitness"], "subscribe fitness"),
+    (DIGEST, "unsubscribe", ["digest", "unsubscribe", "fitness"], "unsubscribe fitness"),
+    (DIGEST, "preview", ["digest", "preview", "yoga"], "preview yoga"),
+    (DIGEST, "list", ["digest", "list", "--all"], "list"),
+    (AUDIT, None, ["audit", "@jane_lifts", "--sample", "300"], "@jane_lifts sample:300"),
+    (AUDIT, None, ["audit", "jane_lifts", "--yes"], "jane_lifts confirm"),
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "action", "argv", "text"),
+    CLI_REQUESTS,
+    ids=[" ".join(argv) for _, _, argv, _ in CLI_REQUESTS],
+)
+def test_the_command_line_builds_the_same_command_as_chat(
+    spec: CommandSpec, action: str | None, argv: list[str], text: str
+) -> None:
+    args = build_parser().parse_args(argv)
+    assert args.table == (spec, spec.action(action))
+    assert command_of(args) == parse_command(spec.name, text)
+
+
+def test_the_command_line_has_every_action_but_help_and_every_option() -> None:
+    covered = {(spec.name, action) for spec, action, _, _ in CLI_REQUESTS}
+    wanted = {(s.name, a.name) for s in COMMANDS if s is not HELP for a in s.actions}
+    assert covered == wanted
+    assert set(FLAGS) == {o.name for s in COMMANDS for o in s.options}
+    for spec, action, argv, _ in CLI_REQUESTS:
+        # Each action offers exactly the table's options for it, under its CLI spelling.
+        sub = build_parser().parse_args(argv)
+        offered = {name for name, flag in FLAGS.items() if hasattr(sub, flag.dest)}
+        assert offered == {o.name for o in spec.action(action).options}, argv
+
+
+CLI_BAD_REQUESTS: list[tuple[CommandSpec, list[str], str]] = [
+    (FIND, ["find", "fitness", "--tier", "huge"], "fitness tier:huge"),
+    (FIND, ["find", "fitness", "--min-followers", "lots"], "fitness min:lots"),
+    (FIND, ["find", "fitness", "--limit", "0"], "fitness limit:0"),
+    (FIND, ["find", "--like", "@@nadia"], "like:@@nadia"),
+    (
+        FIND,
+        ["find", "fitness", "--min-followers", "50k", "--max-followers", "10k"],
+        "fitness min:50k max:10k",
+    ),
+    (WATCHLIST, ["watch", "add", "@not-a-handle"], "add @not-a-handle"),
+    (
+        DIGEST,
+        ["digest", "subscribe", "fitness", "--tz", "Mars/Base"],
+        "subscribe fitness tz:Mars/Base",
+    ),
+    (
+        DIGEST,
+        ["digest", "subscribe", "fitness", "--weekday", "someday"],
+        "subscribe fitness day:someday",
+    ),
+    (AUDIT, ["audit", "@jane", "--sample", "5"], "@jane sample:5"),
+]
+
+
+@pytest.mark.parametrize(("spec", "argv", "text"), CLI_BAD_REQUESTS)
+def test_the_command_line_refuses_what_chat_refuses_in_the_same_words(
+    spec: CommandSpec, argv: list[str], text: str
+) -> None:
+    with pytest.raises(BadInput) as cli:
+        command_of(build_parser().parse_args(argv))
+    with pytest.raises(BadInput) as chat:
+        parse_command(spec.name, text)
+    assert str(cli.value) == str(chat.value)
 
 
 BAD_REQUESTS: list[tuple[CommandSpec, str | None, dict[str, Any], str]] = [

@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 
 from core.commands import (
     COMMANDS,
+    FIND,
+    LIKE,
+    LIMIT,
+    MIN_FOLLOWERS,
     SPENDING_NOTES,
+    TIER,
     DigestAction,
     DigestCommand,
     FindInfluencers,
@@ -18,8 +23,8 @@ from core.commands import (
     OptionKind,
     WatchAction,
     WatchlistCommand,
-    build_find,
     command_spec,
+    is_slow,
     parse_command,
     parse_handle,
 )
@@ -169,7 +174,9 @@ def test_help_and_unknown_command() -> None:
 
 
 def test_build_find_matches_chat_grammar() -> None:
-    typed = build_find("fitness", tier="nano", min_followers=2_000, limit=5, lang="any")
+    typed = FIND.build(
+        None, ["fitness"], {"tier": "nano", "min": "2000", "limit": "5", "lang": "any"}
+    )
     chat = parse_command("find-influencers", "fitness tier:nano min:2000 limit:5 lang:any")
     assert typed == chat
 
@@ -268,10 +275,10 @@ def test_any_like_value_parses_to_a_handle_or_a_friendly_refusal(value: str) -> 
 
 
 def test_build_find_like_matches_chat_grammar() -> None:
-    typed = build_find("", like="@jane_lifts", tier="any", limit=3)
+    typed = FIND.build(None, [], {"like": "@jane_lifts", "tier": "any", "limit": "3"})
     chat = parse_command("find-influencers", "like:@jane_lifts tier:any limit:3")
     assert typed == chat
-    assert build_find("running", like="x.com/nadia_runs") == parse_command(
+    assert FIND.build(None, ["running"], {"like": "x.com/nadia_runs"}) == parse_command(
         "find-influencers", "running like:nadia_runs"
     )
 
@@ -286,3 +293,44 @@ def test_the_table_says_like_makes_the_niche_optional() -> None:
     spending = " ".join(SPENDING_NOTES)
     assert "X_MONTHLY_BUDGET_USD" in spending
     assert "402" in spending
+
+
+def test_the_table_says_which_commands_are_slow() -> None:
+    # Slow commands read X: Slack and Discord answer them in the background with progress.
+    slow = {
+        "find-influencers fitness",
+        "find-influencers like:@jane",
+        "digest preview yoga",
+        "audit @jane",
+    }
+    quick = {
+        "watchlist add @jane",
+        "watchlist remove @jane",
+        "watchlist list",
+        "digest subscribe yoga",
+        "digest unsubscribe yoga",
+        "digest list",
+        "influencer-help",
+    }
+    for typed in slow | quick:
+        name, _, text = typed.partition(" ")
+        assert is_slow(parse_command(name, text)) is (typed in slow), typed
+
+
+def test_every_action_takes_options_of_its_own_command() -> None:
+    for spec in COMMANDS:
+        assert spec.actions
+        assert len({a.name for a in spec.actions}) == len(spec.actions)
+        for action in spec.actions:
+            assert set(action.options) <= set(spec.options)
+            assert (action.name is None) is (not spec.has_subcommands)
+        if spec.default_action is not None:
+            assert spec.action(spec.default_action).name == spec.default_action
+
+
+def test_options_are_read_back_with_their_types() -> None:
+    options = FIND.parse_options({"min": "10k", "tier": "any"})
+    assert options[LIMIT] == 10  # the table's default
+    assert options[TIER] is None  # any: no tier filter
+    assert options.get(MIN_FOLLOWERS) == 10_000
+    assert options.get(LIKE) is None

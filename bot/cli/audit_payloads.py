@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.console.payloads import cost_json
+from bot.cli.payloads import cost_json
 from core.models import AuditNeedsConfirmation, AuditResult
 
 

@@ -20,26 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from adapters.console.audit_payloads import audit_confirmation_json, audit_json
 from adapters.console.render import render_audit, render_audit_confirmation
 from adapters.x.parse import parse_datetime, parse_user
-from bot.cli import EXIT_BAD_INPUT, EXIT_OK, console_scope
+from bot.cli.audit_payloads import audit_confirmation_json, audit_json
+from bot.cli.flags import command_of, scope_of
+from bot.cli.output import EXIT_BAD_INPUT, EXIT_OK, err, out, out_json
 from bot.wiring import Services
-from core.commands import AUDIT, build_audit
 from core.errors import BadInput
 from core.fake_followers import FakeClassifier
 from core.models import AuditNeedsConfirmation, AuditResult
-
-PROG = "influencer-bot"
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-
-
-def _err(text: str) -> None:
-    sys.stderr.write(f"{PROG}: {text}\n")
-
 
 # --- audit-users ---------------------------------------------------------------------
 
@@ -131,18 +120,18 @@ async def run_audit_users(args: argparse.Namespace) -> int:
         for line in audit_lines(handle, classifier, now):
             if line.error is not None:
                 bad += 1
-                _err(line.error)
+                err(line.error)
             elif args.json:
                 records.append(line.record or {})
             else:
-                _out(json.dumps(line.record, ensure_ascii=False))
+                out(json.dumps(line.record, ensure_ascii=False))
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
     if args.json:
-        _out(json.dumps(records, indent=2, ensure_ascii=False))
+        out_json(records)
     if bad:
-        _err(f"{bad} bad line(s) skipped; every other line was scored.")
+        err(f"{bad} bad line(s) skipped; every other line was scored.")
         return EXIT_BAD_INPUT
     return EXIT_OK
 
@@ -151,51 +140,16 @@ async def run_audit_users(args: argparse.Namespace) -> int:
 
 
 async def cmd_audit(svc: Services, args: argparse.Namespace) -> int:
-    command = build_audit(args.handle, sample=args.sample, confirmed=args.yes)
-    reply = await svc.scout.handle(command, console_scope(args.channel))
+    reply = await svc.scout.handle(command_of(args), scope_of(args))
     if isinstance(reply, AuditNeedsConfirmation):
         if args.json:
-            _out(json.dumps(audit_confirmation_json(reply), indent=2))
+            out(json.dumps(audit_confirmation_json(reply), indent=2))
         how = f"influencer-bot audit {reply.handle} --sample {reply.sample} --yes"
-        _err(render_audit_confirmation(reply, how=how))
+        err(render_audit_confirmation(reply, how=how))
         return EXIT_BAD_INPUT
     assert isinstance(reply, AuditResult)
     if args.json:
-        _out(json.dumps(audit_json(reply), indent=2, ensure_ascii=False))
+        out_json(audit_json(reply))
     else:
-        _out(render_audit(reply))
+        out(render_audit(reply))
     return EXIT_OK
-
-
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `audit-users` and `audit` to the `influencer-bot` parser."""
-    users = sub.add_parser(
-        "audit-users",
-        help="score X user objects from a JSON-lines file as likely fake or genuine",
-        description=(
-            "Score each line of FILE (a v2 user object, or "
-            '{"user": {...}, "observed_at": "..."}) with the fake-account classifier. '
-            'Prints {"id", "fake_probability", "reasons"} per line, in order. '
-            "Offline: no X reads, no database."
-        ),
-    )
-    users.add_argument("file", help="JSON-lines file, or - for standard input")
-    users.add_argument("--json", action="store_true", help="print one JSON array")
-    users.set_defaults(handler=None, standalone=run_audit_users)
-
-    audit = sub.add_parser("audit", help=AUDIT.summary, description=AUDIT.summary)
-    audit.add_argument("handle", help="the X account, e.g. @jane_lifts")
-    audit.add_argument(
-        "--sample",
-        type=int,
-        default=None,
-        help="how many of the most recent followers to check (default AUDIT_DEFAULT_SAMPLE)",
-    )
-    audit.add_argument(
-        "--yes",
-        action="store_true",
-        help="go ahead even when it may cost more than AUDIT_CONFIRM_ABOVE_USD",
-    )
-    audit.add_argument("--channel", default="console", help="channel id (default console)")
-    audit.add_argument("--json", action="store_true", help="print one JSON object")
-    audit.set_defaults(handler=cmd_audit)

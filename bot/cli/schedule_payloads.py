@@ -9,11 +9,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from adapters.console.payloads import candidate_json, cost_json
+from bot.cli.payloads import candidate_json, cost_json
 from core.alerts import is_upward
-from core.commands import WEEKDAYS
 from core.digests import DueDigest, next_occurrence
 from core.models import (
+    WEEKDAYS,
     AccountNotice,
     Digest,
     DigestSubscription,

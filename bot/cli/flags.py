@@ -1,0 +1,143 @@
+"""The command table's words and options as command-line arguments, and the `Command` they make.
+
+A chat option keeps its own spelling on the command line (`min` is `--min-followers`,
+`day` is `--weekday`) and its own help wording; its type, default, checks and which
+action takes it come from `core.commands`, and the `Command` is built by the table, so
+`influencer-bot find fitness --tier nano` is exactly `/find-influencers fitness tier:nano`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from core.commands import (
+    AT,
+    AUDIT,
+    DAY,
+    DIGEST,
+    FIND,
+    LANG,
+    LIKE,
+    LIMIT,
+    MAX_FOLLOWERS,
+    MIN_FOLLOWERS,
+    SAMPLE,
+    TIER,
+    TZ,
+    WATCHLIST,
+    ActionSpec,
+    ArgumentKind,
+    Command,
+    CommandSpec,
+    OptionKind,
+)
+from core.models import Scope
+
+CONSOLE_PLATFORM = "console"
+CONSOLE_WORKSPACE = "local"
+CONSOLE_CHANNEL = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """How one chat option is spelled on the command line."""
+
+    flag: str
+    help: str
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
+
+# Every option of the table, by name (a test checks none is missing).
+FLAGS: dict[str, Flag] = {
+    LIKE.name: Flag(
+        "--like", "find accounts like this X account (@handle, handle or x.com link)", "HANDLE"
+    ),
+    TIER.name: Flag("--tier", "|".join(TIER.choices)),
+    MIN_FOLLOWERS.name: Flag("--min-followers", "e.g. 10000 or 10k"),
+    MAX_FOLLOWERS.name: Flag("--max-followers", "e.g. 50000 or 50k"),
+    LANG.name: Flag("--lang", "post language (ISO code, or any)"),
+    LIMIT.name: Flag("--limit", f"how many accounts ({LIMIT.min_value}-{LIMIT.max_value})"),
+    DAY.name: Flag("--weekday", f"mon..sun (default {DAY.default})"),
+    AT.name: Flag("--time", f"local time HH:MM (default {AT.default})"),
+    TZ.name: Flag("--tz", "time zone, e.g. Europe/Berlin"),
+    SAMPLE.name: Flag(
+        "--sample",
+        "how many of the most recent followers to check (default AUDIT_DEFAULT_SAMPLE)",
+    ),
+}
+
+# The words of each command, as the command line explains them.
+WORDS_HELP: dict[str, str] = {
+    FIND.name: "the niche, e.g. fitness or home workout (optional with --like)",
+    WATCHLIST.name: "X handles, with or without @",
+    DIGEST.name: "the niche, e.g. fitness",
+    AUDIT.name: "the X account, e.g. @jane_lifts",
+}
+
+
+def add_words(parser: argparse.ArgumentParser, spec: CommandSpec) -> None:
+    """The command's words as a positional argument (`niche ...`, `handles ...`, `handle`)."""
+    nargs: str | None = None
+    if not spec.argument_required:
+        nargs = "*"
+    elif spec.argument_kind is not ArgumentKind.ONE:
+        nargs = "+"
+    parser.add_argument(spec.argument, nargs=nargs, help=WORDS_HELP[spec.name])
+
+
+def add_options(parser: argparse.ArgumentParser, action: ActionSpec) -> None:
+    """The action's options as flags; absent ones get the table's default when built."""
+    for opt in action.options:
+        flag = FLAGS[opt.name]
+        # Whole numbers are refused by argparse, as they always were; the rest stays text
+        # (`10k`, `@jane`) for the table to check.
+        kind = int if opt.kind is OptionKind.INT else str
+        parser.add_argument(flag.flag, type=kind, metavar=flag.metavar, help=flag.help)
+
+
+def builds(parser: argparse.ArgumentParser, spec: CommandSpec, action: ActionSpec) -> None:
+    """Mark a (sub)command as the table's `action` of `spec`, for `command_of`."""
+    parser.set_defaults(table=(spec, action))
+
+
+def command_of(args: argparse.Namespace) -> Command:
+    """The core command the parsed arguments stand for; `BadInput` as in chat."""
+    spec, action = args.table
+    raw = getattr(args, spec.argument, None) if action.takes_argument else None
+    words = [] if raw is None else [raw] if spec.argument_kind is ArgumentKind.ONE else raw
+    given = {
+        opt.name: str(value)
+        for opt in action.options
+        if (value := getattr(args, FLAGS[opt.name].dest)) is not None
+    }
+    confirmed = bool(getattr(args, "yes", False))
+    return spec.build(action.name, words, given, confirmed=confirmed)
+
+
+def add_channel(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--channel", default=CONSOLE_CHANNEL, help="channel id (default console)")
+
+
+def add_place(parser: argparse.ArgumentParser) -> None:
+    """`--channel` with `--platform` and `--workspace`: a channel of any front end."""
+    add_channel(parser)
+    parser.add_argument(
+        "--platform", default=CONSOLE_PLATFORM, help="console, slack or discord (default console)"
+    )
+    parser.add_argument(
+        "--workspace",
+        default=CONSOLE_WORKSPACE,
+        help="Slack workspace (team) or Discord guild id (default local)",
+    )
+
+
+def scope_of(args: argparse.Namespace) -> Scope:
+    """The channel a command acts on: a console channel unless `--platform` says otherwise."""
+    platform = getattr(args, "platform", CONSOLE_PLATFORM)
+    workspace = getattr(args, "workspace", CONSOLE_WORKSPACE)
+    return Scope(platform, workspace, getattr(args, "channel", CONSOLE_CHANNEL))

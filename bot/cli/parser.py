@@ -1,0 +1,188 @@
+"""The `influencer-bot` argument parser: every command, subcommand and flag.
+
+The commands chat has too (find, watch, digest, audit) take their words and options
+from the command table (`bot.cli.flags`); the flags only the command line has
+(`--json`, `--channel`, `--now`, ...) and its own commands (run, refresh, alerts,
+outbox, audit-users, digest run-due) are declared here. Flags and `--json` shapes are a
+contract other tools rely on: add, never rename.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TypeAlias
+
+from bot.cli.audit import cmd_audit, run_audit_users
+from bot.cli.find import check_find, cmd_find, cmd_watch
+from bot.cli.flags import (
+    CONSOLE_PLATFORM,
+    CONSOLE_WORKSPACE,
+    add_channel,
+    add_options,
+    add_place,
+    add_words,
+    builds,
+)
+from bot.cli.output import PROG
+from bot.cli.run import cmd_run
+from bot.cli.schedule import cmd_alerts, cmd_digest, cmd_outbox, cmd_refresh, cmd_run_due
+from core.commands import AUDIT, DIGEST, FIND, SPENDING_NOTES, WATCHLIST
+
+# A string: argparse's class is not subscriptable at run time.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+# The command line's own wording for the table's actions, in the order `--help` lists them
+# (a test checks every action of the table has a subcommand).
+WATCH_HELP = {
+    "add": "track accounts",
+    "remove": "stop tracking accounts",
+    "list": "show the watchlist",
+}
+DIGEST_HELP = {
+    "subscribe": "subscribe a channel to a niche's digest",
+    "unsubscribe": "stop a channel's digest of a niche",
+    "preview": "show what the channel's next digest of a niche would hold now",
+    "list": "a channel's digest subscriptions",
+}
+
+
+def _json(parser: argparse.ArgumentParser, what: str = "object") -> None:
+    parser.add_argument("--json", action="store_true", help=f"print one JSON {what}")
+
+
+def _find(sub: Subparsers) -> None:
+    find = sub.add_parser(
+        "find", help=FIND.summary, description=FIND.summary, epilog=" ".join(SPENDING_NOTES)
+    )
+    add_words(find, FIND)
+    action = FIND.action(None)
+    add_options(find, action)
+    _json(find)
+    builds(find, FIND, action)
+    find.set_defaults(handler=cmd_find, check=check_find)
+
+
+def _watch(sub: Subparsers) -> None:
+    watch = sub.add_parser("watch", help="manage a channel's watchlist")
+    actions = watch.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, helptext in WATCH_HELP.items():
+        action = WATCHLIST.action(name)
+        p = actions.add_parser(name, help=helptext)
+        if action.takes_argument:
+            add_words(p, WATCHLIST)
+        add_options(p, action)
+        add_channel(p)
+        _json(p)
+        builds(p, WATCHLIST, action)
+        p.set_defaults(handler=cmd_watch)
+
+
+def _run(sub: Subparsers) -> None:
+    run = sub.add_parser(
+        "run", help="start the bot (terminal chat when no Slack/Discord tokens are set)"
+    )
+    run.set_defaults(handler=cmd_run)
+
+
+def _refresh_and_alerts(sub: Subparsers) -> None:
+    refresh = sub.add_parser(
+        "refresh",
+        help="refresh every tracked account now and print the tier crossings",
+        description="One watchlist refresh pass now: ceil(N/100) X lookups for N accounts.",
+    )
+    _json(refresh)
+    refresh.set_defaults(handler=cmd_refresh)
+
+    alerts = sub.add_parser("alerts", help="recent tier crossings and where they were sent")
+    alerts.add_argument("--limit", type=int, default=50, help="how many alerts (default 50)")
+    alerts.add_argument("--channel", default=None, help="only this channel id")
+    _json(alerts)
+    alerts.set_defaults(handler=cmd_alerts)
+
+
+def _digest(sub: Subparsers) -> None:
+    digest = sub.add_parser("digest", help="weekly digests of new micro influencers")
+    actions = digest.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, helptext in DIGEST_HELP.items():
+        action = DIGEST.action(name)
+        p = actions.add_parser(name, help=helptext)
+        if action.takes_argument:
+            add_words(p, DIGEST)
+        add_place(p)
+        add_options(p, action)
+        if name == "list":
+            p.add_argument("--all", action="store_true", help="every channel's subscriptions")
+        _json(p)
+        builds(p, DIGEST, action)
+        p.set_defaults(handler=cmd_digest)
+    run_due = actions.add_parser(
+        "run-due", help="send every digest that is due (catching up after downtime)"
+    )
+    run_due.add_argument("--now", default=None, help="pretend it is this ISO-8601 time")
+    _json(run_due)
+    run_due.set_defaults(handler=cmd_run_due)
+
+
+def _outbox(sub: Subparsers) -> None:
+    outbox = sub.add_parser(
+        "outbox", help="scheduled messages: pending, delivered, failed, paused channels"
+    )
+    outbox.add_argument("--limit", type=int, default=20, help="rows per status (default 20)")
+    outbox.add_argument(
+        "--deliver",
+        action="store_true",
+        help="deliver what is due first (console, and Slack/Discord when configured)",
+    )
+    outbox.add_argument(
+        "--resume-channel",
+        default=None,
+        metavar="ID",
+        help="un-pause a channel the bot was added back to (with --platform/--workspace)",
+    )
+    outbox.add_argument("--platform", default=CONSOLE_PLATFORM, help=argparse.SUPPRESS)
+    outbox.add_argument("--workspace", default=CONSOLE_WORKSPACE, help=argparse.SUPPRESS)
+    _json(outbox)
+    outbox.set_defaults(handler=cmd_outbox)
+
+
+def _audits(sub: Subparsers) -> None:
+    users = sub.add_parser(
+        "audit-users",
+        help="score X user objects from a JSON-lines file as likely fake or genuine",
+        description=(
+            "Score each line of FILE (a v2 user object, or "
+            '{"user": {...}, "observed_at": "..."}) with the fake-account classifier. '
+            'Prints {"id", "fake_probability", "reasons"} per line, in order. '
+            "Offline: no X reads, no database."
+        ),
+    )
+    users.add_argument("file", help="JSON-lines file, or - for standard input")
+    _json(users, "array")
+    users.set_defaults(handler=None, standalone=run_audit_users)
+
+    audit = sub.add_parser("audit", help=AUDIT.summary, description=AUDIT.summary)
+    add_words(audit, AUDIT)
+    action = AUDIT.action(None)
+    add_options(audit, action)
+    audit.add_argument(
+        "--yes",
+        action="store_true",
+        help="go ahead even when it may cost more than AUDIT_CONFIRM_ABOVE_USD",
+    )
+    add_channel(audit)
+    _json(audit)
+    builds(audit, AUDIT, action)
+    audit.set_defaults(handler=cmd_audit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Find micro influencers on X from the terminal, Slack or Discord.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # In the order `influencer-bot --help` has always listed them.
+    for add in (_find, _watch, _run, _refresh_and_alerts, _digest, _outbox, _audits):
+        add(sub)
+    return parser
