@@ -3,7 +3,7 @@
 250 Slack channels and 250 Discord channels, every channel subscribed to two niches
 (so 1,000 subscriptions, two digests per channel), in five
 time zones whose local times all fall on the same UTC instant. One process runs the
-real wiring (`bot.wiring.build_scheduled_work`) on the bundled sample data, the real
+real wiring (`bot.wiring.build_use_cases`) on the bundled sample data, the real
 `SlackSink` against the local fake Slack (`tests.fakes.slack_server`) and the real
 `DiscordSink` (discord.py) against the local fake Discord (`tests.fakes.discord_server`).
 Some 429s are injected on both platforms (Slack `Retry-After: 1`, Discord
@@ -39,11 +39,11 @@ from typing import Any
 from adapters.discord.sink import discord_sink
 from adapters.slack.sink import SlackSink, single_token
 from adapters.storage.database import Database
-from adapters.storage.repositories import SqlStorage
+from adapters.storage.store import SqlStorage
 from adapters.x.sample import SampleXSource
 from bench.results import write_block
 from bot.settings import Settings
-from bot.wiring import build_scheduled_work, build_scout
+from bot.wiring import build_use_cases
 from core.models import Notice, OutboxStatus, Scope
 from core.ports import MessageSink
 from tests.fakes.discord_server import FAKE_BOT_TOKEN, FakeDiscord
@@ -123,8 +123,7 @@ async def bench(url: str, channels_per_platform: int) -> dict[str, Any]:
             timed_discord = TimingSink(discord)
             sinks: dict[str, MessageSink] = {"slack": slack, "discord": timed_discord}
             storage = SqlStorage(db)
-            scout, _ = build_scout(settings, storage, x, clock)
-            work = build_scheduled_work(settings, db, storage, x, clock, scout, sinks)
+            _, work = build_use_cases(settings, db, storage, x, clock, sinks)
             scopes = [Scope("slack", TEAM, c) for c in slack_channels] + [
                 Scope("discord", str(GUILD), str(c)) for c in discord_channels
             ]

@@ -150,7 +150,7 @@ class XProcess:
 
 async def seed(url: str, n: int) -> float:
     from adapters.storage.database import Database
-    from adapters.storage.repositories import SqlStorage
+    from adapters.storage.store import SqlStorage
     from core.models import Scope, XUser
 
     started = time.perf_counter()
@@ -180,7 +180,7 @@ async def seed(url: str, n: int) -> float:
             for scope, members in channels:
                 chosen = [by_id[user_id(i)] for i in members if user_id(i) in by_id]
                 if chosen:
-                    await storage.watch(scope, chosen, now)
+                    await storage.watch(scope, chosen, added_at=now)
     finally:
         await db.aclose()
     return time.perf_counter() - started
@@ -190,20 +190,19 @@ def one_pass(url: str, x_url: str) -> None:
     """Child: one refresh pass; prints its figures as JSON."""
     from adapters.x.client import TweepyXSource
     from bot.settings import Settings
-    from bot.wiring import SystemClock, build_scheduled_work, build_scout
+    from bot.wiring import SystemClock, build_use_cases
     from core.models import OutboxStatus
 
     async def main() -> dict[str, Any]:
         from adapters.storage.database import Database
-        from adapters.storage.repositories import SqlStorage
+        from adapters.storage.store import SqlStorage
 
         settings = Settings(_env_file=None, database_url=url, x_monthly_budget_usd=None)
         db = await Database.connect(url)
         x = TweepyXSource(X_TOKEN, base_url=x_url, timeout=30)
         clock = SystemClock()
         storage = SqlStorage(db)
-        scout, _ = build_scout(settings, storage, x, clock)
-        work = build_scheduled_work(settings, db, storage, x, clock, scout, {})
+        _, work = build_use_cases(settings, db, storage, x, clock, {})
         rss_before = _rss_mb()
         try:
             started = time.perf_counter()

@@ -1,14 +1,13 @@
 """APScheduler jobs for scheduled work, in the bot's own event loop.
 
 The jobs are defined here at start-up (explicit ids, `replace_existing`) and keep no
-state of their own: each tick asks our tables what is due. A refresh period and a
-digest period are claimed in the database, so a restart picks up where the last
-process stopped and several instances on one PostgreSQL do each piece of work once.
+state of their own: each tick asks the use cases what is due. They claim their
+periods in the database (`core.refresh`, `core.digests`), so a restart picks up where
+the last process stopped and several instances on one PostgreSQL do each piece of work
+once; this module only schedules.
 
-- `watchlist-refresh`: every minute, claims the current refresh period (periods of
-  `WATCHLIST_REFRESH_HOURS`, aligned to midnight UTC) and runs it if unclaimed; a
-  claim whose owner died is taken over after its lease and resumes with the accounts
-  not refreshed yet.
+- `watchlist-refresh`: every minute, runs the current refresh period (periods of
+  `WATCHLIST_REFRESH_HOURS`, aligned to midnight UTC) unless another instance has it.
 - `digests`: every minute, decides the digests that are due (DST-safe, each period
   once; after downtime only the latest missed one).
 - `outbox`: every few seconds, delivers what is due.
@@ -28,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.wiring import Services
 from core.digests import MAX_LOOKBACK_DAYS
 from core.refresh import RefreshReport
+from core.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,7 @@ MAINTENANCE_JOB = "maintenance"
 TICK_SECONDS = 60.0
 OUTBOX_SECONDS = 5.0
 MAINTENANCE_HOURS = 24.0
-REFRESH_LEASE = timedelta(minutes=10)
 SHUTDOWN_GRACE_SECONDS = 10.0
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def refresh_period(now: datetime, every: timedelta) -> datetime:
-    """Start of the refresh period `now` falls in (periods aligned to the Unix epoch)."""
-    periods = (now - _EPOCH) // every
-    return _EPOCH + periods * every
 
 
 class BotScheduler:
@@ -64,11 +56,13 @@ class BotScheduler:
         self._tick = tick_seconds
         self._outbox_every = outbox_seconds
         self._scheduler: AsyncIOScheduler | None = None
-        self._running: set[asyncio.Task[object]] = set()
+        self._running = TaskTracker(
+            log, failure="scheduled job %s failed; it runs again at its next tick"
+        )
 
     @property
     def refresh_every(self) -> timedelta:
-        return timedelta(hours=self._svc.settings.watchlist_refresh_hours)
+        return self._svc.work.refresher.every
 
     def start(self) -> None:
         """Add the jobs and start; must be called inside the running event loop."""
@@ -112,7 +106,7 @@ class BotScheduler:
         return [job.id for job in self._scheduler.get_jobs()] if self._scheduler else []
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
-        """Let running jobs finish (up to `grace` seconds), then stop.
+        """Let running jobs finish (up to `grace` seconds), cancel the rest, then stop.
 
         A job cut short loses nothing: its claim's lease runs out and another run
         finishes the work; undelivered messages stay in the outbox.
@@ -121,9 +115,7 @@ class BotScheduler:
         if scheduler is None:
             return
         scheduler.pause()
-        running = [t for t in self._running if not t.done()]
-        if running:
-            await asyncio.wait(running, timeout=grace)
+        await self._running.drain(grace)
         scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # the shutdown runs on the loop's next iteration
 
@@ -131,18 +123,8 @@ class BotScheduler:
         self, job_id: str, func: Callable[[], Awaitable[object]]
     ) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                self._running.add(task)
-            try:
-                await func()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("scheduled job %s failed; it runs again at its next tick", job_id)
-            finally:
-                if task is not None:
-                    self._running.discard(task)
+            self._running.track_current()
+            await self._running.guard(func(), job_id)
 
         return run
 
@@ -151,24 +133,9 @@ class BotScheduler:
     async def refresh_tick(self) -> RefreshReport | None:
         """Run the current refresh period if nobody has (or whoever had it died)."""
         work = self._svc.work
-        now = self._svc.clock.now()
-        start = refresh_period(now, self.refresh_every)
-        key = f"refresh|{start.isoformat()}"
-        claimed = await work.store.claim_job(key, work.owner, now, REFRESH_LEASE)
-        if claimed is None:
+        report = await work.refresher.run_due()
+        if report is None:
             return None
-        lease_renewed = now
-
-        async def renew() -> None:
-            nonlocal lease_renewed
-            current = self._svc.clock.now()
-            if current - lease_renewed > REFRESH_LEASE / 3:
-                lease_renewed = current
-                await work.store.renew_job(key, work.owner, current + REFRESH_LEASE)
-
-        # A takeover resumes: only accounts not refreshed since the period began.
-        report = await work.refresher.run(not_seen_since=None if claimed else start, on_batch=renew)
-        await work.store.finish_job(key, work.owner, self._svc.clock.now())
         if report.alerts or report.notices:
             await work.delivery.deliver_due()
         return report

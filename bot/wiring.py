@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.sink import ConsoleSink
-from adapters.storage.audit_repository import SqlAuditStore
+from adapters.storage.audits import SqlAuditStore
 from adapters.storage.database import Database
-from adapters.storage.repositories import SqlStorage
-from adapters.storage.schedule_repository import SqlScheduleStore
+from adapters.storage.store import SqlScheduleStore, SqlStorage
 from adapters.storage.urls import redact
 from adapters.x.client import TweepyXSource
 from adapters.x.sample import SampleXSource
@@ -26,7 +25,7 @@ from core.digests import Digests
 from core.discovery import Discovery, DiscoverySettings
 from core.errors import ScoutError
 from core.outbox import OutboxDelivery, RetryPolicy
-from core.ports import Clock, MessageSink, XSource
+from core.ports import Clock, DigestUseCases, MessageSink, XSource
 from core.refresh import Refresher
 from core.scout import Scout
 from core.watchlist import Watchlists
@@ -87,7 +86,8 @@ def build_scheduled_work(
     storage: SqlStorage,
     x: XSource,
     clock: Clock,
-    scout: Scout,
+    discovery: Discovery,
+    meter: CostMeter,
     sinks: dict[str, MessageSink],
     *,
     owner: str | None = None,
@@ -99,12 +99,15 @@ def build_scheduled_work(
         x,
         storage,
         store,
-        scout.meter,
+        meter,
         clock,
-        bounds=settings.tiers,
+        claims=store,
+        owner=owner,
+        every=timedelta(hours=settings.watchlist_refresh_hours),
+        bounds=settings.tier_boundaries,
         margin=settings.tier_hysteresis,
     )
-    digests = Digests(scout.discovery, storage, store, clock, owner=owner)
+    digests = Digests(discovery, storage, store, clock, owner=owner)
     delivery = OutboxDelivery(
         store,
         sinks,
@@ -130,9 +133,33 @@ def build_x_source(settings: Settings) -> XSource:
     )
 
 
-def build_scout(
+def build_use_cases(
+    settings: Settings,
+    database: Database,
+    storage: SqlStorage,
+    x: XSource,
+    clock: Clock,
+    sinks: dict[str, MessageSink],
+    *,
+    owner: str | None = None,
+) -> tuple[Scout, ScheduledWork]:
+    """The scout and the scheduled work, built in dependency order.
+
+    The digests are scheduled work and also answer `/digest`, so they come before the
+    scout; search and the cost meter are shared by both.
+    """
+    discovery, meter = build_discovery(settings, storage, x, clock)
+    work = build_scheduled_work(
+        settings, database, storage, x, clock, discovery, meter, sinks, owner=owner
+    )
+    scout = build_scout(settings, storage, x, clock, discovery, meter, digests=work.digests)
+    return scout, work
+
+
+def build_discovery(
     settings: Settings, storage: SqlStorage, x: XSource, clock: Clock
-) -> tuple[Scout, CostMeter]:
+) -> tuple[Discovery, CostMeter]:
+    """Search, and the cost meter every use case charges."""
     meter = CostMeter(
         storage,
         clock,
@@ -149,10 +176,10 @@ def build_scout(
         DiscoverySettings(
             max_pages=settings.x_search_max_pages,
             page_size=settings.x_search_page_size,
-            bounds=settings.tiers,
-            weights=settings.weights,
+            bounds=settings.tier_boundaries,
+            weights=settings.scoring_weights,
             sort_order=settings.x_search_sort_order,
-            like_band=settings.like_band,
+            like_band=settings.x_search_like_band,
             size_niche=settings.x_search_count_first,
             user_max_age=timedelta(hours=settings.x_user_max_age_hours),
             verify_top=settings.x_verify_top,
@@ -161,6 +188,20 @@ def build_scout(
             min_relevance=settings.min_relevance,
         ),
     )
+    return discovery, meter
+
+
+def build_scout(
+    settings: Settings,
+    storage: SqlStorage,
+    x: XSource,
+    clock: Clock,
+    discovery: Discovery,
+    meter: CostMeter,
+    *,
+    digests: DigestUseCases | None = None,
+) -> Scout:
+    """The chat commands' entry point over the shared search and meter."""
     audits = Audits(
         x,
         storage,
@@ -172,8 +213,10 @@ def build_scout(
             confirm_above_usd=settings.audit_confirm_above_usd,
         ),
     )
-    watchlists = Watchlists(x, storage, storage, meter, clock, settings.tiers, audits=audits)
-    return Scout(discovery, watchlists, meter, audit=audits), meter
+    watchlists = Watchlists(
+        x, storage, storage, meter, clock, settings.tier_boundaries, audits=audits
+    )
+    return Scout(discovery, watchlists, meter, digests=digests, audit=audits)
 
 
 @asynccontextmanager
@@ -187,11 +230,11 @@ async def services(
     x_source = x or build_x_source(settings)
     try:
         storage = SqlStorage(database)
-        scout, meter = build_scout(settings, storage, x_source, clock)
         sinks: dict[str, MessageSink] = {"console": ConsoleSink()}
-        work = build_scheduled_work(settings, database, storage, x_source, clock, scout, sinks)
-        scout.digests = work.digests
-        yield Services(settings, database, storage, x_source, clock, meter, scout, sinks, work)
+        scout, work = build_use_cases(settings, database, storage, x_source, clock, sinks)
+        yield Services(
+            settings, database, storage, x_source, clock, scout.meter, scout, sinks, work
+        )
     finally:
         await x_source.aclose()
         await database.aclose()

@@ -19,10 +19,11 @@ import zoneinfo
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.commands import WEEKDAYS
 from core.discovery import Discovery
 from core.errors import BadInput, ScoutError
 from core.models import (
+    WEEKDAY_NAMES,
+    WEEKDAYS,
     Candidate,
     Cost,
     Digest,
@@ -42,7 +43,6 @@ WEEK = timedelta(days=7)
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 25
 # Recent search reaches 7 days back; older cached pages add nothing a week-old digest needs.
 MAX_LOOKBACK_DAYS = 8
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # --- when a subscription is due --------------------------------------------------------
 
@@ -125,7 +125,7 @@ def next_occurrence(weekday: int, at: time, tz: str, after: datetime) -> Occurre
 
 
 def describe_schedule(sub: DigestSubscription) -> str:
-    return f"{_DAY_NAMES[sub.weekday]}s at {sub.at:%H:%M} {sub.tz}"
+    return f"{WEEKDAY_NAMES[sub.weekday]}s at {sub.at:%H:%M} {sub.tz}"
 
 
 def digest_key(subscription_id: int, period: date) -> str:
@@ -199,7 +199,13 @@ class Digests:
             )
         now = self._clock.now()
         sub, created = await self._store.subscribe(
-            scope, nq.niche, nq.key, weekday, at.replace(second=0, microsecond=0), tz, now
+            scope,
+            nq.niche,
+            niche_key=nq.key,
+            weekday=weekday,
+            at=at.replace(second=0, microsecond=0),
+            tz=tz,
+            now=now,
         )
         nxt = next_occurrence(sub.weekday, sub.at, sub.tz, now)
         local = nxt.at.astimezone(zone(sub.tz))
@@ -281,7 +287,12 @@ class Digests:
         sub = state.subscription
         now = self._clock.now()
         claimed = await self._store.claim_digest(
-            sub.id, occ.period, occ.at, self._owner, now, self.settings.lease
+            sub.id,
+            occ.period,
+            scheduled_at=occ.at,
+            owner=self._owner,
+            now=now,
+            lease=self.settings.lease,
         )
         if not claimed:
             return None
@@ -291,10 +302,10 @@ class Digests:
         enqueued = await self._store.finish_digest(
             sub.id,
             occ.period,
-            self._owner,
-            digest_key(sub.id, occ.period),
-            digest,
-            self._clock.now(),
+            owner=self._owner,
+            key=digest_key(sub.id, occ.period),
+            digest=digest,
+            now=self._clock.now(),
             limit=self.settings.size,
         )
         if enqueued is None:
@@ -315,7 +326,7 @@ class Digests:
         ranked = await self._ranked(nq, first_day, memo)
         # After the search: what it just found counts as found before `until`.
         until = self._clock.now()
-        new = await self._store.discovered_between(nq.key, since, until)
+        new = await self._store.discovered_between(nq.key, since, until=until)
         fresh = [c for c in ranked.candidates if c.user.id in new]
         sent = await self._store.sent_to(scope, [c.user.id for c in fresh]) if fresh else set()
         # A few spares: a digest committing concurrently in the same channel may take

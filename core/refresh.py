@@ -4,6 +4,11 @@ Every account tracked in any channel is looked up once per pass, 100 ids per req
 (ceil(N/100) requests for N accounts). Each answer is written as follower snapshots,
 then compared with the accounts' confirmed tiers; crossings, renames and accounts X
 no longer returns become outbox messages in the transaction that records them.
+
+Scheduled, a pass covers one period (`every`, aligned to the Unix epoch, so to midnight
+UTC for whole-hour periods) claimed through `JobClaims`: several instances on one
+database refresh each period once, and a claim whose owner died is taken over after
+its lease and resumes with the accounts not refreshed since the period began.
 """
 
 from __future__ import annotations
@@ -13,19 +18,31 @@ import logging
 import time as _time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from core.alerts import AccountUpdate, decide, growth, messages_for
 from core.costs import CostMeter
 from core.errors import BudgetExhausted, XApiError, XRateLimited
 from core.models import AccountNotice, Cost, OutboxMessage, StateChange, TierAlert, Watcher, XUser
-from core.ports import AccountStore, Clock, TierStateStore, XSource
+from core.ports import AccountStore, Clock, JobClaims, TierStateStore, XSource
 from core.tiers import DEFAULT_TIERS, TierBoundaries
 
 log = logging.getLogger(__name__)
 
 LOOKUP_BATCH = 100
+REFRESH_LEASE = timedelta(minutes=10)
 Sleep = Callable[[float], Awaitable[None]]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def refresh_period(now: datetime, every: timedelta) -> datetime:
+    """Start of the refresh period `now` falls in (periods aligned to the Unix epoch)."""
+    periods = (now - _EPOCH) // every
+    return _EPOCH + periods * every
+
+
+def refresh_key(period: datetime) -> str:
+    return f"refresh|{period.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +89,10 @@ class Refresher:
         meter: CostMeter,
         clock: Clock,
         *,
+        claims: JobClaims,
+        owner: str,
+        every: timedelta,
+        lease: timedelta = REFRESH_LEASE,
         bounds: TierBoundaries = DEFAULT_TIERS,
         margin: float = 0.02,
         concurrency: int = 2,
@@ -83,12 +104,38 @@ class Refresher:
         self._store = store
         self._meter = meter
         self._clock = clock
+        self._claims = claims
+        self._owner = owner
+        self.every = every
+        self.lease = lease
         self._bounds = bounds
         self._margin = margin
         self._concurrency = max(1, concurrency)
         self._max_rate_limit_wait = max_rate_limit_wait
         self._sleep = sleep
         self._budget_lock = asyncio.Lock()
+
+    async def run_due(self) -> RefreshReport | None:
+        """Run the current period if nobody has (or whoever had it died); None if not ours."""
+        now = self._clock.now()
+        start = refresh_period(now, self.every)
+        key = refresh_key(start)
+        claimed = await self._claims.claim_job(key, self._owner, now=now, lease=self.lease)
+        if claimed is None:
+            return None
+        lease_renewed = now
+
+        async def renew() -> None:
+            nonlocal lease_renewed
+            current = self._clock.now()
+            if current - lease_renewed > self.lease / 3:
+                lease_renewed = current
+                await self._claims.renew_job(key, self._owner, until=current + self.lease)
+
+        # A takeover resumes: only accounts not refreshed since the period began.
+        report = await self.run(not_seen_since=None if claimed else start, on_batch=renew)
+        await self._claims.finish_job(key, self._owner, now=self._clock.now())
+        return report
 
     async def run(
         self,

@@ -37,9 +37,11 @@ from core.commands import (
     FindInfluencers,
     build_audit,
     build_watchlist,
+    is_slow,
 )
 from core.models import Scope
 from core.scout import Reply
+from core.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,9 @@ def _time_zones() -> tuple[str, ...]:
 
 
 def _progress_label(command: Command) -> str | None:
+    """What a slow command (the table says: it reads X) shows while it runs, else None."""
+    if not is_slow(command):
+        return None
     match command:
         case FindInfluencers(request=request) if request.like:
             on = f" on “{discord.utils.escape_markdown(request.niche)}”" if request.niche else ""
@@ -73,7 +78,7 @@ def _progress_label(command: Command) -> str | None:
             return f"Looking on X for accounts like @{like}{on}"
         case FindInfluencers(request=request):
             return f"Searching X for “{discord.utils.escape_markdown(request.niche)}”"
-        case DigestCommand(action=DigestAction.PREVIEW, niche=niche):
+        case DigestCommand(niche=niche):
             return f"Building the “{discord.utils.escape_markdown(niche)}” digest preview"
         case AuditCommand(handle=handle):
             return f"Auditing the followers of @{handle}"
@@ -146,25 +151,12 @@ class DiscordApp:
         self.tree = ScoutTree(client)
         for command in build_app_commands(self):
             self.tree.add_command(command)
-        self._in_flight: set[asyncio.Task[Any]] = set()
-
-    def _track_in_flight(self) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+        self._in_flight = TaskTracker(log, waiting="waiting for %d interaction(s) to finish")
 
     async def drain(self, grace: float) -> None:
         """On shutdown: let answers in progress finish (up to `grace` s), then cancel them,
         so nothing touches the database or Discord after the bot has closed them."""
-        pending = {t for t in self._in_flight if t is not asyncio.current_task()}
-        if not pending:
-            return
-        log.info("waiting for %d interaction(s) to finish", len(pending))
-        _, late = await asyncio.wait(pending, timeout=grace)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        await self._in_flight.drain(grace)
 
     # Entry points called by the generated commands and the Track button.
 
@@ -199,7 +191,7 @@ class DiscordApp:
 
     async def answer(self, interaction: discord.Interaction[Any], command: Command) -> None:
         await interaction.response.defer(thinking=True)
-        self._track_in_flight()
+        self._in_flight.track_current()
         progress = _Progress(_progress_label(command))
         try:
             reply = await self._with_progress(
@@ -276,7 +268,7 @@ class DiscordApp:
     ) -> Choices:
         if not interaction.guild_id:
             return []
-        self._track_in_flight()
+        self._in_flight.track_current()
         try:
             niches = await self.state.niches(interaction.guild_id, current)
         except Exception:

@@ -17,6 +17,7 @@ from discord.utils import escape_markdown
 from adapters.discord.buttons import AuditButton, TrackButton
 from core.commands import COMMANDS, SPENDING_NOTES, CommandSpec, command_spec
 from core.models import (
+    WEEKDAY_NAMES,
     AccountNotice,
     AuditNeedsConfirmation,
     AuditResult,
@@ -50,7 +51,6 @@ MAX_FOOTER = 2_048
 MAX_BUTTONS = 25  # 5 action rows of 5 buttons
 
 SAMPLE_BANNER = "🧪 **Sample data**: the bundled offline sample, not live X results."
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 COLOUR_RESULT = discord.Colour.blurple()
 COLOUR_SAMPLE = discord.Colour.orange()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from pydantic import SecretStr
@@ -23,6 +23,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import friendly_error, slack_error_code
+from adapters.slack.post import post_message
 from adapters.slack.render import (
     AUDIT_ACTION,
     SHARE_ACTION,
@@ -38,16 +39,17 @@ from core.commands import (
     FIND,
     AuditCommand,
     Command,
-    DigestAction,
     DigestCommand,
     FindInfluencers,
     build_audit,
     build_watchlist,
+    is_slow,
     parse_command,
 )
 from core.errors import BadInput
 from core.models import Scope
 from core.scout import Scout
+from core.tasks import TaskTracker
 
 log = logging.getLogger(__name__)
 
@@ -105,39 +107,11 @@ def authorization_url(base_url: str) -> str:
     return root.rstrip("/") + "/oauth/v2/authorize"
 
 
-class BackgroundWork:
+class BackgroundWork(TaskTracker):
     """Work that runs after Slack got its ack; kept so shutdown and tests can wait for it."""
 
     def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def __len__(self) -> int:
-        return len(self._tasks)
-
-    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._guard(work, name), name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    @staticmethod
-    async def _guard(work: Coroutine[Any, Any, None], name: str) -> None:
-        try:
-            await work
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a background failure must not vanish silently
-            log.exception("slack background task %s failed", name)
-
-    async def drain(self, grace: float | None = None) -> None:
-        """Wait for the work in flight (cancelling what is left after `grace` seconds)."""
-        if not self._tasks:
-            return
-        pending = set(self._tasks)
-        _, late = await asyncio.wait(pending, timeout=grace)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late)
+        super().__init__(log, failure="slack background task %s failed")
 
 
 # --- what Slack sends -----------------------------------------------------------------
@@ -201,10 +175,12 @@ async def send(respond: AsyncRespond, messages: list[SlackMessage], *, replace: 
 
 
 def _progress(command: Command) -> SlackMessage | None:
-    """What to show while a command that may take a while (it reads X) runs, else None."""
+    """What to show while a slow command (the table says: it reads X) runs, else None."""
+    if not is_slow(command):
+        return None
     if isinstance(command, FindInfluencers):
         return render_progress(command.request.niche, like=command.request.like)
-    if isinstance(command, DigestCommand) and command.action is DigestAction.PREVIEW:
+    if isinstance(command, DigestCommand):
         return render_progress(command.niche)
     if isinstance(command, AuditCommand):
         return render_audit_progress(command.handle)
@@ -347,13 +323,7 @@ class SlackHandlers:
             return
         try:
             for message in messages:
-                await client.chat_postMessage(
-                    channel=scope.channel,
-                    text=message.text,
-                    blocks=message.blocks,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
+                await post_message(client, scope.channel, message)
         except SlackApiError as err:
             if slack_error_code(err) not in ("not_in_channel", "channel_not_found"):
                 await send(respond, [render_error(friendly_error(err))], replace=False)

@@ -1,8 +1,8 @@
 """`SlackSink`: the scheduler's way to post digests and alerts to Slack channels.
 
 Implements `core.ports.MessageSink` for platform "slack": renders the notice as Block
-Kit and sends it with `chat.postMessage` using the bot token of the notice's
-workspace (one token, or the OAuth installation store's for that team).
+Kit and sends it with `chat.postMessage` (`adapters.slack.post`) using the bot token of
+the notice's workspace (one token, or the OAuth installation store's for that team).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import delivery_error
+from adapters.slack.post import post_message
 from adapters.slack.render import render
 from core.errors import ChannelGone
 from core.models import Notice, Scope
@@ -67,14 +68,7 @@ class SlackSink:
         token = await self._tokens(scope.workspace)
         for message in render(notice):
             try:
-                await self._client.chat_postMessage(
-                    token=token,
-                    channel=scope.channel,
-                    text=message.text,
-                    blocks=message.blocks,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
+                await post_message(self._client, scope.channel, message, token=token)
             except SlackApiError as err:
                 failure = delivery_error(err)
                 log.warning("could not post to %s/%s: %s", scope.workspace, scope.channel, failure)
