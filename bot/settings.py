@@ -6,13 +6,79 @@ passed down, so tests and several bot instances can each have their own.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import re
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, InstanceOf, SecretStr
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.costs import Prices
 from core.errors import BadInput
+from core.ports import SORT_ORDERS
 from core.scoring import ScoringWeights
 from core.tiers import TierBoundaries
+
+LIKE_BAND_PATTERN = r"^\s*(off|\d+(\.\d+)?\s*,\s*\d+(\.\d+)?)\s*$"
+
+
+def _tiers(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        return TierBoundaries.parse(value)
+    except BadInput as err:  # "Value error, <our sentence>" is what the CLI shows
+        raise ValueError(str(err)) from None
+
+
+def _weights(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        return ScoringWeights.parse(value)
+    except BadInput as err:
+        raise ValueError(str(err)) from None
+
+
+def _like_band(value: object) -> object:
+    """`"0.4,3"` -> (0.4, 3.0); `"off"` -> (0.0, 0.0), which asks X for every post."""
+    if not isinstance(value, str):
+        return value
+    if not re.match(LIKE_BAND_PATTERN, value):
+        # The same error (type and words) a `pattern=` string field gives.
+        raise PydanticCustomError(
+            "string_pattern_mismatch",
+            "String should match pattern '{pattern}'",
+            {"pattern": LIKE_BAND_PATTERN},
+        )
+    text = value.strip().lower()
+    if text == "off":
+        return (0.0, 0.0)
+    floor, _, ceiling = text.partition(",")
+    return (float(floor), float(ceiling))
+
+
+def _no_budget(value: object) -> object:
+    # An empty value or "none" in .env means "no budget", not a parse error.
+    if isinstance(value, str) and value.strip().lower() in ("", "none", "unlimited"):
+        return None
+    return value
+
+
+def _blank_is_unset(value: object) -> object:
+    # `DISCORD_GUILD_ID=`, as `.env.example` has it, means "not set", not a bad number.
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+# Parsed from their `.env` text once, when Settings is built. NoDecode: the environment
+# holds `micro=10000,...`, not the JSON pydantic-settings would expect for these types.
+Tiers = Annotated[InstanceOf[TierBoundaries], NoDecode, BeforeValidator(_tiers)]
+Weights = Annotated[InstanceOf[ScoringWeights], NoDecode, BeforeValidator(_weights)]
+LikeBand = Annotated[tuple[float, float], NoDecode, BeforeValidator(_like_band)]
+Budget = Annotated[float | None, Field(ge=0), BeforeValidator(_no_budget)]
+OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_unset)]
 
 
 class Settings(BaseSettings):
@@ -27,16 +93,16 @@ class Settings(BaseSettings):
     x_bearer_token: SecretStr | None = None
     x_api_base_url: str = "https://api.x.com"
     x_source: str = Field("auto", pattern="^(auto|x-api|sample)$")
-    x_monthly_budget_usd: float | None = Field(25.0, ge=0)
+    x_monthly_budget_usd: Budget = 25.0
     x_price_per_post_usd: float = Field(0.005, ge=0)
     x_price_per_user_usd: float = Field(0.010, ge=0)
     x_price_per_count_request_usd: float = Field(0.005, ge=0)
     x_search_max_pages: int = Field(3, ge=1, le=10)
     x_search_page_size: int = Field(100, ge=10, le=100)
-    x_search_sort_order: str = Field("relevancy", pattern="^(recency|relevancy)$")
+    x_search_sort_order: str = Field("relevancy", pattern=f"^({'|'.join(SORT_ORDERS)})$")
     # Likes band of the posts asked for, as multiples of what accounts at the ends of the
     # wanted range typically get: "0.4,3" -> min_likes:40 -min_likes:1500 for micro.
-    x_search_like_band: str = Field("0.4,3", pattern=r"^\s*(off|\d+(\.\d+)?\s*,\s*\d+(\.\d+)?)\s*$")
+    x_search_like_band: LikeBand = (0.4, 3.0)
     x_search_count_first: bool = True
     # Accounts stored more recently than this are not looked up again by a search.
     x_user_max_age_hours: float = Field(24.0, ge=0)
@@ -51,9 +117,11 @@ class Settings(BaseSettings):
     x_max_rate_limit_wait_seconds: float = Field(60.0, ge=0)
 
     # Tiers and scoring
-    tier_boundaries: str = "nano=1000,micro=10000,mid=50000,macro=500000,mega=1000000"
+    # Defaults: nano=1000,micro=10000,mid=50000,macro=500000,mega=1000000
+    tier_boundaries: Tiers = TierBoundaries()
     tier_hysteresis: float = Field(0.02, ge=0, lt=0.5)
-    scoring_weights: str = "engagement=0.45,relevance=0.35,authenticity=0.20,suspicion_penalty=0.6"
+    # Defaults: engagement=0.45,relevance=0.35,authenticity=0.20,suspicion_penalty=0.6
+    scoring_weights: Weights = ScoringWeights()
 
     # Slack
     slack_bot_token: SecretStr | None = None
@@ -66,10 +134,10 @@ class Settings(BaseSettings):
 
     # Discord
     discord_bot_token: SecretStr | None = None
-    discord_guild_id: int | None = None
+    discord_guild_id: OptionalInt = None
     discord_api_base_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
-    discord_shard_count: int | None = Field(None, ge=1)
+    discord_shard_count: Annotated[int | None, Field(ge=1), BeforeValidator(_blank_is_unset)] = None
 
     # Scheduled work
     scheduler_enabled: bool = True
@@ -82,48 +150,6 @@ class Settings(BaseSettings):
     audit_confirm_above_usd: float = Field(2.50, ge=0)
 
     log_level: str = "INFO"
-
-    @field_validator("x_monthly_budget_usd", mode="before")
-    @classmethod
-    def _budget_none(cls, value: object) -> object:
-        # An empty value or "none" in .env means "no budget", not a parse error.
-        if isinstance(value, str) and value.strip().lower() in ("", "none", "unlimited"):
-            return None
-        return value
-
-    @field_validator("tier_boundaries")
-    @classmethod
-    def _tiers_valid(cls, value: str) -> str:
-        try:
-            TierBoundaries.parse(value)
-        except BadInput as err:
-            raise ValueError(str(err)) from None
-        return value
-
-    @field_validator("scoring_weights")
-    @classmethod
-    def _weights_valid(cls, value: str) -> str:
-        try:
-            ScoringWeights.parse(value)
-        except BadInput as err:
-            raise ValueError(str(err)) from None
-        return value
-
-    @property
-    def tiers(self) -> TierBoundaries:
-        return TierBoundaries.parse(self.tier_boundaries)
-
-    @property
-    def weights(self) -> ScoringWeights:
-        return ScoringWeights.parse(self.scoring_weights)
-
-    @property
-    def like_band(self) -> tuple[float, float]:
-        text = self.x_search_like_band.strip().lower()
-        if text == "off":
-            return (0.0, 0.0)
-        floor, _, ceiling = text.partition(",")
-        return (float(floor), float(ceiling))
 
     @property
     def prices(self) -> Prices:

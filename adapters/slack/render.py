@@ -3,6 +3,9 @@
 Every message stays within Slack's limits (50 blocks, 3,000 characters per section,
 150 per header); a reply too big for one message becomes several. Text that comes
 from X (names, reasons) is escaped so it can never ping a channel or forge a link.
+
+Blocks are built as `slack_sdk.models.blocks` objects and become JSON once, in
+`SlackMessage.of`: `SlackMessage.blocks` is exactly what is sent to Slack.
 """
 
 from __future__ import annotations
@@ -10,10 +13,22 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
 
 from core.commands import COMMANDS, FIND, HELP, SPENDING_NOTES, command_spec
 from core.models import (
+    WEEKDAY_NAMES,
     AccountNotice,
     AuditNeedsConfirmation,
     AuditResult,
@@ -36,7 +51,8 @@ from core.models import (
 from core.tiers import format_count
 from core.wording import approx, cost_label, cost_parts, plural, usd
 
-Block = dict[str, Any]
+Json = dict[str, Any]
+T = TypeVar("T")
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3_000
@@ -53,7 +69,6 @@ SAMPLE_NOTE = (
     ":information_source: *Sample data*: a bundled offline sample, not live X results. "
     "Set `X_BEARER_TOKEN` for live results."
 )
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +76,12 @@ class SlackMessage:
     """One Slack message: the notification/accessibility `text` and its blocks."""
 
     text: str
-    blocks: list[Block] = field(default_factory=list)
+    blocks: list[Json] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str, blocks: Sequence[Block]) -> SlackMessage:
+        """The message with its blocks as the JSON Slack receives."""
+        return cls(text, [block.to_dict() for block in blocks])
 
     def payload(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
@@ -79,40 +99,40 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def section(text: str, accessory: Block | None = None) -> Block:
-    block: Block = {"type": "section", "text": mrkdwn(clip(text, MAX_SECTION_CHARS))}
-    if accessory is not None:
-        block["accessory"] = accessory
-    return block
+def section(text: str, accessory: ButtonElement | None = None) -> SectionBlock:
+    return SectionBlock(text=mrkdwn(clip(text, MAX_SECTION_CHARS)), accessory=accessory)
 
 
-def mrkdwn(text: str) -> Block:
-    return {"type": "mrkdwn", "text": text}
+def mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
 
 
-def header(text: str) -> Block:
-    return {
-        "type": "header",
-        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER_CHARS), "emoji": True},
-    }
+def plain(text: str) -> PlainTextObject:
+    return PlainTextObject(text=text, emoji=True)
 
 
-def context(*texts: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(clip(t, MAX_CONTEXT_CHARS)) for t in texts]}
+def header_block(text: str) -> HeaderBlock:
+    return HeaderBlock(text=plain(clip(text, MAX_HEADER_CHARS)))
+
+
+def header(text: str) -> Json:
+    """A header block as `SlackMessage.blocks` holds it (JSON)."""
+    return header_block(text).to_dict()
+
+
+def context(*texts: str) -> ContextBlock:
+    return ContextBlock(elements=[mrkdwn(clip(t, MAX_CONTEXT_CHARS)) for t in texts])
 
 
 def button(
     text: str, action_id: str, value: str, *, primary: bool = False, danger: bool = False
-) -> Block:
-    element: Block = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": clip(text, 75), "emoji": True},
-        "action_id": action_id,
-        "value": value,
-    }
-    if primary or danger:
-        element["style"] = "danger" if danger else "primary"
-    return element
+) -> ButtonElement:
+    style = "danger" if danger else "primary" if primary else None
+    return ButtonElement(text=plain(clip(text, 75)), action_id=action_id, value=value, style=style)
+
+
+def actions(*buttons: ButtonElement) -> ActionsBlock:
+    return ActionsBlock(elements=list(buttons))
 
 
 def profile_link(username: str) -> str:
@@ -160,9 +180,7 @@ def tier_name(tier: Tier | None) -> str:
     return tier.value if tier else "no tier"
 
 
-def paginate(
-    head: Sequence[Block], items: Sequence[Block], tail: Sequence[Block]
-) -> list[list[Block]]:
+def paginate(head: Sequence[T], items: Sequence[T], tail: Sequence[T]) -> list[list[T]]:
     """Split `head + items + tail` into messages of at most `MAX_BLOCKS` blocks.
 
     The head opens the first message and the tail closes the last; items are spread
@@ -216,7 +234,7 @@ def _fit(head: Sequence[str], body: Sequence[str], foot: Sequence[str], limit: i
     return "\n".join(x for x in ["\n".join(head), middle, "\n".join(foot)] if x)
 
 
-def candidate_block(rank: int, c: Candidate, *, trackable: bool = True) -> Block:
+def candidate_block(rank: int, c: Candidate, *, trackable: bool = True) -> SectionBlock:
     """One account: linked handle, name, score, numbers, reasons, evidence, Track."""
     u = c.user
     small = " · _small sample_" if c.small_sample else ""
@@ -298,7 +316,7 @@ def render_search(
         title = f"Accounts like @{seed.username} · {count} found"
     else:
         title = f"Influencers for “{result.niche}” · {count} found"
-    head = [header(title)]
+    head: list[Block] = [header_block(title)]
     if shared_by:
         head.append(context(f"Shared by <@{shared_by}>"))
     if result.source == "sample":
@@ -312,7 +330,7 @@ def render_search(
         about.append(size)
     if about:
         head.append(context(*about))
-    items = [candidate_block(i, c) for i, c in enumerate(result.results, 1)]
+    items: list[Block] = [candidate_block(i, c) for i, c in enumerate(result.results, 1)]
     if not items:
         items = [section(_empty_search(result))]
     tail: list[Block] = []
@@ -334,12 +352,7 @@ def render_search(
     if share is not None:
         value = search_command_text(share)
         if len(value) <= MAX_BUTTON_VALUE:
-            tail.append(
-                {
-                    "type": "actions",
-                    "elements": [button("Post to channel", SHARE_ACTION, value, primary=True)],
-                }
-            )
+            tail.append(actions(button("Post to channel", SHARE_ACTION, value, primary=True)))
     sample = " (sample data)" if result.source == "sample" else ""
     if seed is not None:
         fallback = f"{count} accounts like @{seed.username}{sample}"
@@ -352,14 +365,14 @@ def render_search(
 
 def render_digest(digest: Digest) -> list[SlackMessage]:
     title = "Digest preview" if digest.preview else "Weekly digest"
-    head = [header(f"{title}: new micro influencers in “{digest.niche}”")]
+    head: list[Block] = [header_block(f"{title}: new micro influencers in “{digest.niche}”")]
     if digest.source == "sample":
         head.append(context(SAMPLE_NOTE))
-    tail = [context(cost_text(digest.cost))]
+    tail: list[Block] = [context(cost_text(digest.cost))]
     # One message, so a retried delivery never posts half a digest twice.
     room = MAX_BLOCKS - len(head) - len(tail) - 1
     shown = digest.candidates[:room]
-    items = [candidate_block(i, c) for i, c in enumerate(shown, 1)]
+    items: list[Block] = [candidate_block(i, c) for i, c in enumerate(shown, 1)]
     if not items:
         items = [section("Nothing new this week: every account found was in an earlier digest.")]
     if len(digest.candidates) > len(shown):
@@ -370,14 +383,14 @@ def render_digest(digest: Digest) -> list[SlackMessage]:
     fallback = f"{title} for “{digest.niche}”: {len(digest.candidates)} new"
     if digest.candidates:
         fallback += ": " + _handles_line(digest.candidates)
-    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), [*head, *items, *tail])]
+    return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), [*head, *items, *tail])]
 
 
 def _messages(fallback: str, pages: list[list[Block]]) -> list[SlackMessage]:
     out = []
     for i, blocks in enumerate(pages):
         text = fallback if i == 0 else f"{fallback} (part {i + 1} of {len(pages)})"
-        out.append(SlackMessage(clip(text, MAX_FALLBACK_CHARS), blocks))
+        out.append(SlackMessage.of(clip(text, MAX_FALLBACK_CHARS), blocks))
     return out
 
 
@@ -402,11 +415,11 @@ def _watch_lines(change: WatchChange, show: Callable[[str], str]) -> list[str]:
 
 
 def render_watch_change(change: WatchChange) -> list[SlackMessage]:
-    blocks = [section("\n".join(_watch_lines(change, profile_link)))]
+    blocks: list[Block] = [section("\n".join(_watch_lines(change, profile_link)))]
     if change.cost.requests:
         blocks.append(context(cost_text(change.cost)))
     plain = " ".join(_watch_lines(change, lambda h: f"@{h}"))
-    return [SlackMessage(clip(plain, MAX_FALLBACK_CHARS), blocks)]
+    return [SlackMessage.of(clip(plain, MAX_FALLBACK_CHARS), blocks)]
 
 
 def _packed_sections(lines: Sequence[str], max_blocks: int) -> list[Block]:
@@ -434,7 +447,7 @@ def _packed_sections(lines: Sequence[str], max_blocks: int) -> list[Block]:
 def render_watchlist(view: WatchlistView) -> list[SlackMessage]:
     if not view.entries:
         text = "This channel's watchlist is empty. Add accounts with `/watchlist add @handle`."
-        return [SlackMessage(text.replace("`", ""), [section(text)])]
+        return [SlackMessage.of(text.replace("`", ""), [section(text)])]
     lines = []
     for e in view.entries:
         followers = format_count(e.followers) if e.followers is not None else "?"
@@ -443,13 +456,13 @@ def render_watchlist(view: WatchlistView) -> list[SlackMessage]:
         if e.last_audit is not None:
             line += f" · {last_audit_text(e.last_audit)}"
         lines.append(line)
-    blocks = [header(f"Watchlist · {len(view.entries)} accounts")]
+    blocks: list[Block] = [header_block(f"Watchlist · {len(view.entries)} accounts")]
     blocks += _packed_sections(lines, MAX_BLOCKS - 3)
     blocks.append(context("Alerts come here when a tracked account changes tier."))
     fallback = f"Watchlist: {len(view.entries)} accounts: " + ", ".join(
         f"@{e.username}" for e in view.entries[:20]
     )
-    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
+    return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
 
 
 def last_audit_text(audit: AuditSummary) -> str:
@@ -476,7 +489,7 @@ def render_subscriptions(view: DigestSubscriptionsView) -> list[SlackMessage]:
         )
     blocks = _packed_sections(lines, MAX_BLOCKS)
     plain = " ".join(lines).replace("*", "").replace("`", "").replace("_", "")
-    return [SlackMessage(clip(plain, MAX_FALLBACK_CHARS), blocks)]
+    return [SlackMessage.of(clip(plain, MAX_FALLBACK_CHARS), blocks)]
 
 
 _SETTING = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
@@ -489,7 +502,7 @@ def _code_settings(text: str) -> str:
 
 def render_help(view: HelpView) -> list[SlackMessage]:
     specs = [command_spec(view.topic)] if view.topic else list(COMMANDS)
-    blocks: list[Block] = [header("Influencer scout: micro influencers on X")]
+    blocks: list[Block] = [header_block("Influencer scout: micro influencers on X")]
     for spec in specs:
         lines = [f"*`{spec.usage}`*", spec.summary]
         for opt in spec.options:
@@ -508,7 +521,7 @@ def render_help(view: HelpView) -> list[SlackMessage]:
         )
     )
     fallback = "Commands: " + ", ".join(f"/{s.name}" for s in specs)
-    return [SlackMessage(fallback, blocks)]
+    return [SlackMessage.of(fallback, blocks)]
 
 
 # --- follower audits ----------------------------------------------------------------
@@ -539,7 +552,7 @@ def render_audit(result: AuditResult) -> list[SlackMessage]:
             f"followers = *{_pct(result.fake_share)}* "
             f"(95% interval {_pct(result.ci_low)}–{_pct(result.ci_high)})"
         )
-    blocks: list[Block] = [header(f"Follower audit of @{result.handle}")]
+    blocks: list[Block] = [header_block(f"Follower audit of @{result.handle}")]
     if sample:
         blocks.append(context(SAMPLE_NOTE))
     blocks.append(section("\n".join(lines)))
@@ -570,7 +583,7 @@ def render_audit(result: AuditResult) -> list[SlackMessage]:
     else:
         fallback = f"Follower audit of @{result.handle}: X returned no followers to check"
     fallback += f" · ≈ ${result.cost.usd:,.2f}"
-    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
+    return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
 
 
 def render_audit_confirmation(ask: AuditNeedsConfirmation) -> list[SlackMessage]:
@@ -585,10 +598,7 @@ def render_audit_confirmation(ask: AuditNeedsConfirmation) -> list[SlackMessage]
     label = f"Audit anyway (up to ${ask.estimated_cost_usd:,.2f})"
     blocks = [
         section(text),
-        {
-            "type": "actions",
-            "elements": [button(label, AUDIT_ACTION, audit_button_value(ask), danger=True)],
-        },
+        actions(button(label, AUDIT_ACTION, audit_button_value(ask), danger=True)),
         context(f"Or type `/audit @{ask.handle} sample:{ask.sample} confirm`."),
     ]
     fallback = (
@@ -596,12 +606,12 @@ def render_audit_confirmation(ask: AuditNeedsConfirmation) -> list[SlackMessage]
         f"${ask.estimated_cost_usd:,.2f} (more than ${ask.limit_usd:,.2f}). "
         "Press Audit anyway to go ahead."
     )
-    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
+    return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
 
 
 def render_audit_progress(handle: str) -> SlackMessage:
     text = f"Auditing the followers of @{handle}… (reading the most recent ones from X)"
-    return SlackMessage(text, [context(f":hourglass_flowing_sand: {escape(text)}")])
+    return SlackMessage.of(text, [context(f":hourglass_flowing_sand: {escape(text)}")])
 
 
 # --- notices posted by the scheduler -----------------------------------------------
@@ -617,7 +627,7 @@ def render_tier_alert(alert: TierAlert) -> list[SlackMessage]:
         f"*{tier_name(alert.after_tier)}*: {format_count(alert.before_followers)} → "
         f"{format_count(alert.after_followers)} followers."
     )
-    blocks = [section(text)]
+    blocks: list[Block] = [section(text)]
     growth = []
     if alert.growth_7d is not None:
         growth.append(f"7-day growth {alert.growth_7d:+.1%}")
@@ -629,7 +639,7 @@ def render_tier_alert(alert: TierAlert) -> list[SlackMessage]:
         f"@{alert.username} moved from {tier_name(alert.before_tier)} to "
         f"{tier_name(alert.after_tier)} ({format_count(alert.after_followers)} followers)"
     )
-    return [SlackMessage(fallback, blocks)]
+    return [SlackMessage.of(fallback, blocks)]
 
 
 def render_account_notice(notice: AccountNotice) -> list[SlackMessage]:
@@ -640,11 +650,11 @@ def render_account_notice(notice: AccountNotice) -> list[SlackMessage]:
         f"Remove it with `/watchlist remove @{notice.username}`."
     )
     fallback = f"@{notice.username} is no longer available on X ({notice.status})"
-    return [SlackMessage(clip(fallback, MAX_FALLBACK_CHARS), [section(text)])]
+    return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), [section(text)])]
 
 
 def render_error(text: str) -> SlackMessage:
-    return SlackMessage(clip(text, MAX_FALLBACK_CHARS), [section(f":warning: {escape(text)}")])
+    return SlackMessage.of(clip(text, MAX_FALLBACK_CHARS), [section(f":warning: {escape(text)}")])
 
 
 def render_progress(niche: str, *, like: str | None = None) -> SlackMessage:
@@ -656,7 +666,7 @@ def render_progress(niche: str, *, like: str | None = None) -> SlackMessage:
         )
     else:
         text = f"Searching X for “{clip(niche, 100)}”… (recent posts, then scoring their authors)"
-    return SlackMessage(text, [context(f":hourglass_flowing_sand: {escape(text)}")])
+    return SlackMessage.of(text, [context(f":hourglass_flowing_sand: {escape(text)}")])
 
 
 def render(

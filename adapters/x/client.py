@@ -10,6 +10,8 @@ Why it looks the way it does:
 - Rate limits are handled here, not by tweepy's `wait_on_rate_limit`, so waits go
   through an injectable `sleep` and long waits become `XRateLimited` instead of a
   silent 15-minute stall.
+- Transient failures (5xx, timeouts, garbled answers) are retried by tenacity with
+  exponential backoff and jitter; 4xx answers never are.
 - tweepy logs request headers, bearer token included, at DEBUG; a filter on its
   loggers redacts them.
 - Every post and user X returns is billed, so search asks for the `author_id`
@@ -25,14 +27,21 @@ import asyncio
 import json
 import logging
 import math
-import random
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import aiohttp
 import tweepy
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 from tweepy.asynchronous import AsyncClient
 from yarl import URL
 
@@ -208,6 +217,12 @@ def _rejected_operator(body: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _reason(state: RetryCallState) -> str:
+    """The user-safe reason of the `_Retry` that ended this attempt."""
+    exc = state.outcome.exception() if state.outcome else None
+    return exc.reason if isinstance(exc, _Retry) else "no answer"
+
+
 def _in(seconds: float) -> str:
     if seconds >= 90:
         return f"{math.ceil(seconds / 60)} min"
@@ -247,7 +262,6 @@ class TweepyXSource:
         self._client = AsyncClient(bearer_token=bearer_token, return_type=aiohttp.ClientResponse)
         self._session: aiohttp.ClientSession | None = None
         self._limits: dict[str, RateLimit] = {}
-        self._jitter = random.Random()
 
     def __repr__(self) -> str:
         return f"TweepyXSource(base_url={str(self._base)!r})"
@@ -435,6 +449,44 @@ class TweepyXSource:
         # the window has reset: forget the spent state rather than trust our clock
         self._limits.pop(endpoint, None)
 
+    def _retrying(self, label: str) -> AsyncRetrying:
+        """Retries of transient failures (`_Retry`): `backoff_base * 2**n` plus up to
+        `backoff_base` of jitter between tries, through the injected `sleep`.
+
+        tenacity rather than tweepy's or aiohttp's own: tweepy retries nothing but rate
+        limits (and stalls silently on those), aiohttp retries nothing. tenacity's
+        `wait_exponential` + `wait_random` is exactly the backoff this client always had,
+        and its attempt count, sleep and give-up hooks are the knobs the tests turn.
+        Rate limits are not retried here: they are waited out before sending.
+        """
+
+        def log_retry(state: RetryCallState) -> None:
+            assert state.next_action is not None  # set by tenacity before it sleeps
+            log.warning(
+                "X %s failed (%s); retry %d/%d in %.2f s",
+                label,
+                _reason(state),
+                state.attempt_number,
+                self._max_retries,
+                state.next_action.sleep,
+            )
+
+        def give_up(state: RetryCallState) -> NoReturn:
+            raise XUnavailable(
+                f"X is not answering ({_reason(state)}) after {state.attempt_number} attempts; "
+                "try again in a few minutes."
+            ) from None
+
+        return AsyncRetrying(
+            sleep=self._sleep,
+            retry=retry_if_exception_type(_Retry),
+            stop=stop_after_attempt(self._max_retries + 1),
+            wait=wait_exponential(multiplier=self._backoff_base, exp_base=2)
+            + wait_random(0, self._backoff_base),
+            before_sleep=log_retry,
+            retry_error_callback=give_up,
+        )
+
     async def _request(
         self,
         endpoint: str,
@@ -443,44 +495,33 @@ class TweepyXSource:
         *,
         not_found_ok: bool = False,
     ) -> _Answer:
-        """Send one request with rate-limit handling and retries."""
-        attempt = 0
+        """Send one request: transient failures retried, rate limits waited out."""
+        # 429s waited out, counted over the whole request (retries included): a 429 that
+        # keeps coming back after waiting is X telling us to stop
         limited = 0
-        while True:
-            await self._respect_rate_limit(endpoint, label)
-            self._ensure_session()
-            try:
-                return await self._attempt(endpoint, label, call, not_found_ok)
-            except _RateLimitedNow as exc:
-                limited += 1
-                if exc.reset_at is None or limited >= _MAX_RATE_LIMIT_WAITS:
-                    raise XRateLimited(
-                        f"X's rate limit for {label} is used up (429); try again in a few minutes.",
-                        reset_at=exc.reset_at,
-                    ) from None
-                # remember it as spent; the next loop turn waits or raises
-                self._limits[endpoint] = RateLimit(
-                    limit=exc.limit, remaining=0, reset_at=exc.reset_at
-                )
-            except _Retry as exc:
-                if attempt >= self._max_retries:
-                    raise XUnavailable(
-                        f"X is not answering ({exc.reason}) after {attempt + 1} attempts; "
-                        "try again in a few minutes."
-                    ) from None
-                delay = self._backoff_base * 2**attempt + self._jitter.uniform(
-                    0, self._backoff_base
-                )
-                attempt += 1
-                log.warning(
-                    "X %s failed (%s); retry %d/%d in %.2f s",
-                    label,
-                    exc.reason,
-                    attempt,
-                    self._max_retries,
-                    delay,
-                )
-                await self._sleep(delay)
+
+        async def send() -> _Answer:
+            nonlocal limited
+            while True:
+                await self._respect_rate_limit(endpoint, label)
+                self._ensure_session()
+                try:
+                    return await self._attempt(endpoint, label, call, not_found_ok)
+                except _RateLimitedNow as exc:
+                    limited += 1
+                    if exc.reset_at is None or limited >= _MAX_RATE_LIMIT_WAITS:
+                        raise XRateLimited(
+                            f"X's rate limit for {label} is used up (429); "
+                            "try again in a few minutes.",
+                            reset_at=exc.reset_at,
+                        ) from None
+                    # remember it as spent; the next turn waits or raises
+                    self._limits[endpoint] = RateLimit(
+                        limit=exc.limit, remaining=0, reset_at=exc.reset_at
+                    )
+
+        answer: _Answer = await self._retrying(label)(send)
+        return answer
 
     async def _attempt(
         self,
