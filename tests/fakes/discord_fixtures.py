@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import importlib
 import warnings
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +21,8 @@ import pytest
 from adapters.x.sample import SampleXSource
 from bot.settings import Settings
 from bot.wiring import Services, services
-from core.models import FollowersPage, PostCounts, SearchPage, TimelinePage, UsersPage
-from core.ports import XSource
 from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.x_source import FakeX
 
 if TYPE_CHECKING:
     from adapters.discord.client import ScoutBot, ShardedScoutBot
@@ -46,7 +45,6 @@ def _import_discord_quietly() -> None:
 _import_discord_quietly()
 
 __all__ = [
-    "SlowX",
     "discord_services",
     "discord_settings",
     "fake_discord",
@@ -98,76 +96,10 @@ async def discord_services(discord_settings: Settings) -> AsyncIterator[Services
         yield svc
 
 
-class SlowX:
-    """An X stand-in that answers every request after `delay` seconds (sample data)."""
-
-    def __init__(self, delay: float, inner: XSource | None = None) -> None:
-        self.delay = delay
-        self._inner = inner or SampleXSource()
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    async def search_recent(
-        self,
-        query: str,
-        *,
-        max_results: int = 100,
-        next_token: str | None = None,
-        expand_authors: bool = True,
-        sort_order: str | None = None,
-    ) -> SearchPage:
-        await asyncio.sleep(self.delay)
-        return await self._inner.search_recent(
-            query,
-            max_results=max_results,
-            next_token=next_token,
-            expand_authors=expand_authors,
-            sort_order=sort_order,
-        )
-
-    async def count_recent(self, query: str) -> PostCounts:
-        await asyncio.sleep(self.delay)
-        return await self._inner.count_recent(query)
-
-    async def user_timeline(
-        self,
-        user_id: str,
-        *,
-        max_results: int = 20,
-        exclude: Sequence[str] = ("retweets", "replies"),
-        pagination_token: str | None = None,
-    ) -> TimelinePage:
-        await asyncio.sleep(self.delay)
-        return await self._inner.user_timeline(
-            user_id, max_results=max_results, exclude=exclude, pagination_token=pagination_token
-        )
-
-    async def users_by_ids(self, ids: Any) -> UsersPage:
-        await asyncio.sleep(self.delay)
-        return await self._inner.users_by_ids(ids)
-
-    async def users_by_usernames(self, usernames: Any) -> UsersPage:
-        await asyncio.sleep(self.delay)
-        return await self._inner.users_by_usernames(usernames)
-
-    async def followers(
-        self, user_id: str, *, max_results: int = 1000, pagination_token: str | None = None
-    ) -> FollowersPage:
-        await asyncio.sleep(self.delay)
-        return await self._inner.followers(
-            user_id, max_results=max_results, pagination_token=pagination_token
-        )
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 @pytest.fixture
 async def slow_discord_services(discord_settings: Settings) -> AsyncIterator[Services]:
     """The real stack with X answering each request in 0.4 s."""
-    async with services(discord_settings, x=SlowX(0.4)) as svc:
+    async with services(discord_settings, x=FakeX(delay=0.4, backing=SampleXSource())) as svc:
         yield svc
 
 

@@ -1,7 +1,6 @@
-"""Fakes and fixtures for scheduled work: sinks, an X whose accounts change, bot instances.
+"""Fakes and fixtures for scheduled work: sinks, accounts and posts, bot instances.
 
 - `RecordingSink`: a `MessageSink` that records what it delivered and can fail on cue.
-- `FollowerX`: an `XSource` whose accounts' follower counts tests set between refreshes.
 - `start_instance`: one bot instance (production wiring) on a database URL; several on
   one PostgreSQL database act like several bot processes.
 - `MemoryOutbox`: an in-memory `OutboxStore` for unit tests of delivery.
@@ -12,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,22 +19,16 @@ from typing import Any
 import pytest
 
 from adapters.storage.database import Database
-from adapters.storage.repositories import SqlStorage
+from adapters.storage.store import SqlStorage
 from bot.settings import Settings
-from bot.wiring import ScheduledWork, build_scheduled_work, build_scout
-from core.errors import XRateLimited
+from bot.wiring import ScheduledWork, build_use_cases
 from core.models import (
-    FollowersPage,
     Notice,
     OutboxItem,
     OutboxMessage,
     OutboxStatus,
     Post,
-    PostCounts,
     Scope,
-    SearchPage,
-    TimelinePage,
-    UsersPage,
     XUser,
 )
 from core.outbox import notice_kind, summarize
@@ -45,7 +38,6 @@ from tests.fakes.memory import FixedClock
 
 __all__ = [
     "FixedClock",
-    "FollowerX",
     "Instance",
     "MemoryOutbox",
     "RecordingSink",
@@ -124,94 +116,6 @@ def fitness_post(author: XUser, at: datetime, likes: int = 300) -> Post:
 
 
 @dataclass
-class FollowerX:
-    """An `XSource` over mutable accounts and posts; counts requests like the X API bills them."""
-
-    users: dict[str, XUser] = field(default_factory=dict)
-    posts: list[Post] = field(default_factory=list)
-    lookups: list[tuple[str, ...]] = field(default_factory=list)
-    searches: int = 0
-    rate_limit_next: int = 0
-    name: str = "x-api"
-
-    def add(self, *users: XUser) -> None:
-        for user in users:
-            self.users[user.id] = user
-
-    def set_followers(self, uid: str, followers: int) -> None:
-        self.users[uid] = replace(self.users[uid], followers=followers)
-
-    def rename(self, uid: str, username: str) -> None:
-        self.users[uid] = replace(self.users[uid], username=username)
-
-    def remove(self, uid: str) -> None:
-        del self.users[uid]
-
-    async def search_recent(
-        self,
-        query: str,
-        *,
-        max_results: int = 100,
-        next_token: str | None = None,
-        expand_authors: bool = True,
-        sort_order: str | None = None,
-    ) -> SearchPage:
-        self.searches += 1
-        start = int(next_token or 0)
-        chunk = self.posts[start : start + max_results]
-        authors = {p.author_id for p in chunk}
-        end = start + len(chunk)
-        users = tuple(u for u in self.users.values() if u.id in authors)
-        return SearchPage(
-            posts=tuple(chunk),
-            users=users if expand_authors else (),
-            next_token=str(end) if end < len(self.posts) else None,
-        )
-
-    async def count_recent(self, query: str) -> PostCounts:
-        return PostCounts(total=len(self.posts))
-
-    async def user_timeline(
-        self,
-        user_id: str,
-        *,
-        max_results: int = 20,
-        exclude: Sequence[str] = ("retweets", "replies"),
-        pagination_token: str | None = None,
-    ) -> TimelinePage:
-        """The account's posts here, newest first (all of them are on the niche)."""
-        if user_id not in self.users:
-            return TimelinePage((), unavailable="not_found")
-        own = [p for p in self.posts if p.author_id == user_id]
-        own.sort(key=lambda p: p.created_at or datetime.min.replace(tzinfo=UTC), reverse=True)
-        return TimelinePage(tuple(own[:max_results]))
-
-    async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
-        if len(ids) > 100:
-            raise ValueError(f"at most 100 ids per lookup, got {len(ids)}")
-        self.lookups.append(tuple(ids))
-        if self.rate_limit_next:
-            self.rate_limit_next -= 1
-            raise XRateLimited("rate limit", datetime.now(UTC) + timedelta(seconds=30))
-        found = tuple(self.users[i] for i in ids if i in self.users)
-        return UsersPage(found, tuple(i for i in ids if i not in self.users))
-
-    async def users_by_usernames(self, usernames: Sequence[str]) -> UsersPage:
-        wanted = {u.lower() for u in usernames}
-        found = tuple(u for u in self.users.values() if u.username.lower() in wanted)
-        names = {u.username.lower() for u in found}
-        return UsersPage(found, tuple(u for u in usernames if u.lower() not in names))
-
-    async def followers(
-        self, user_id: str, *, max_results: int = 1000, pagination_token: str | None = None
-    ) -> FollowersPage:
-        return FollowersPage(())
-
-    async def aclose(self) -> None:
-        return None
-
-
-@dataclass
 class Instance:
     """One bot process: its own engine, wiring and sinks, on a shared database."""
 
@@ -253,10 +157,8 @@ async def start_instance(
     config = schedule_settings(database_url, **settings)
     database = await Database.connect(database_url)
     storage = SqlStorage(database)
-    scout, _ = build_scout(config, storage, x, clock)
     registry: dict[str, MessageSink] = sinks if sinks is not None else {}
-    work = build_scheduled_work(config, database, storage, x, clock, scout, registry, owner=owner)
-    scout.digests = work.digests
+    scout, work = build_use_cases(config, database, storage, x, clock, registry, owner=owner)
     work.delivery.pacing = pacing or {}
     return Instance(database, storage, scout, work, registry, clock)
 
@@ -267,6 +169,7 @@ class MemoryOutbox:
     def __init__(self) -> None:
         self.rows: dict[int, dict[str, Any]] = {}
         self.paused: set[Scope] = set()
+        self.paused_at: dict[Scope, tuple[str, datetime]] = {}
         self._ids = itertools.count(1)
 
     async def enqueue(self, messages: Sequence[OutboxMessage], now: datetime) -> int:
@@ -312,6 +215,7 @@ class MemoryOutbox:
         self,
         platforms: Collection[str],
         owner: str,
+        *,
         now: datetime,
         lease: timedelta,
         limit: int,
@@ -346,8 +250,9 @@ class MemoryOutbox:
             status=OutboxStatus.FAILED, attempts=attempts, error=error, lease=None
         )
 
-    async def pause_channel(self, scope: Scope, reason: str, now: datetime) -> int:
+    async def pause_channel(self, scope: Scope, reason: str, *, now: datetime) -> int:
         self.paused.add(scope)
+        self.paused_at[scope] = (reason, now)
         count = 0
         for r in self.rows.values():
             if r["scope"] == scope and r["status"] is OutboxStatus.PENDING:
@@ -357,6 +262,7 @@ class MemoryOutbox:
 
     async def resume_channel(self, scope: Scope, now: datetime) -> int:
         self.paused.discard(scope)
+        self.paused_at.pop(scope, None)
         count = 0
         for r in self.rows.values():
             if r["scope"] == scope and r["status"] is OutboxStatus.PAUSED:
@@ -377,6 +283,10 @@ class MemoryOutbox:
         for r in self.rows.values():
             counts[r["status"]] += 1
         return counts
+
+    async def paused_channels(self) -> list[tuple[Scope, str, datetime]]:
+        by_time = sorted(self.paused_at.items(), key=lambda item: item[1][1])
+        return [(scope, reason, at) for scope, (reason, at) in by_time]
 
     def statuses(self) -> list[OutboxStatus]:
         return [r["status"] for _, r in sorted(self.rows.items())]

@@ -20,11 +20,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from adapters.storage.audit_repository import SqlAuditStore
+from adapters.storage.audits import SqlAuditStore
 from adapters.storage.database import Database
 from adapters.storage.migrate import alembic_config
-from adapters.storage.repositories import SqlStorage
-from adapters.storage.schema import metadata
+from adapters.storage.store import SqlStorage
+from adapters.storage.tables import metadata
 from adapters.x.client import TweepyXSource
 from core.audit import Audits, AuditSettings
 from core.costs import CostMeter, Prices
@@ -236,8 +236,8 @@ async def cli(
         cwd=db.parent if db is not None else tempfile.gettempdir(),
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    code = await proc.wait()  # it has exited: this is its status, as an int
+    return code, out.decode(), err.decode()
 
 
 FAKE_USER = {

@@ -311,8 +311,8 @@ async def _cli(tmp_path: Path, *args: str) -> tuple[int, str, str]:
         cwd=tmp_path,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
+    code = await proc.wait()  # it has exited: this is its status, as an int
+    return code, out.decode(), err.decode()
 
 
 async def test_cli_find_like_json_has_the_seed_and_the_evidence(tmp_path: Path) -> None:
@@ -327,7 +327,9 @@ async def test_cli_find_like_json_has_the_seed_and_the_evidence(tmp_path: Path) 
     assert payload["seed"]["followers"] == sample_users()[SEED]["public_metrics"]["followers_count"]
     assert payload["seed_terms"]
     assert all(isinstance(t, str) and t for t in payload["seed_terms"])
-    assert payload["niche_size"] is None or payload["niche_size"] >= 0
+    # The sample counts posts as X would: the size is what it says for the query shown.
+    assert payload["niche_size"] == (await SampleXSource().count_recent(payload["query"])).total
+    assert payload["niche_size"] > 0
     for left in payload["left_out"]:
         assert set(left) == {"count", "reason"}
         assert left["count"] > 0

@@ -12,13 +12,13 @@ from core.models import Digest, OutboxStatus, Scope, SearchRequest
 from core.ports import MessageSink
 from tests.fakes.schedule_fixtures import (
     FixedClock,
-    FollowerX,
     Instance,
     RecordingSink,
     fitness_post,
     person,
     start_instance,
 )
+from tests.fakes.x_source import FakeX
 
 BERLIN = "Europe/Berlin"
 MON = 0
@@ -29,14 +29,14 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def author(uid: str, x: FollowerX, at: datetime, followers: int = 20_000) -> None:
+def author(uid: str, x: FakeX, at: datetime, followers: int = 20_000) -> None:
     """A micro influencer who starts posting about fitness at `at`."""
     user = person(uid, followers, f"coach{uid}")
     x.add(user)
     x.posts.extend(fitness_post(user, at + timedelta(minutes=i)) for i in range(3))
 
 
-async def boot(url: str, x: FollowerX, clock: FixedClock, owner: str) -> Instance:
+async def boot(url: str, x: FakeX, clock: FixedClock, owner: str) -> Instance:
     return await start_instance(url, x, clock, sinks={"console": RecordingSink()}, owner=owner)
 
 
@@ -54,7 +54,7 @@ def names(digest: object) -> list[str]:
 async def test_fitness_digest_fires_at_0900_berlin_every_monday_across_dst_and_a_restart(
     database_url: str,
 ) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 3, 10, 12))
+    x, clock = FakeX(), FixedClock(utc(2026, 3, 10, 12))
     bot = await boot(database_url, x, clock, "first")
     await bot.work.digests.subscribe(GYM, "fitness", MON, time(9), BERLIN)
     author("1", x, utc(2026, 3, 11))
@@ -95,7 +95,7 @@ async def test_fitness_digest_fires_at_0900_berlin_every_monday_across_dst_and_a
 async def test_a_crash_between_deciding_and_delivering_delivers_once_after_restart(
     database_url: str,
 ) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 1))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 1))
     author("1", x, utc(2026, 5, 1))
     first = await boot(database_url, x, clock, "first")
     await first.work.digests.subscribe(GYM, "fitness", MON, time(9), "UTC")
@@ -115,7 +115,7 @@ async def test_a_crash_between_deciding_and_delivering_delivers_once_after_resta
 
 
 async def test_a_crash_while_building_is_taken_over_after_the_lease(database_url: str) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 1))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 1))
     author("1", x, utc(2026, 5, 1))
     bot = await boot(database_url, x, clock, "survivor")
     try:
@@ -124,7 +124,12 @@ async def test_a_crash_while_building_is_taken_over_after_the_lease(database_url
         clock.current = utc(2026, 5, 4, 9)
         # Another instance claimed the period, then died before enqueueing anything.
         assert await bot.work.store.claim_digest(
-            sub.id, date(2026, 5, 4), clock.now(), "dead", clock.now(), timedelta(minutes=15)
+            sub.id,
+            date(2026, 5, 4),
+            scheduled_at=clock.now(),
+            owner="dead",
+            now=clock.now(),
+            lease=timedelta(minutes=15),
         )
         assert await bot.work.digests.run_due() == []
         clock.advance(minutes=16)
@@ -137,7 +142,7 @@ async def test_a_crash_while_building_is_taken_over_after_the_lease(database_url
 
 
 async def test_a_crash_while_delivering_redelivers_after_the_lease(database_url: str) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 1))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 1))
     author("1", x, utc(2026, 5, 1))
     bot = await boot(database_url, x, clock, "b")
     try:
@@ -146,7 +151,7 @@ async def test_a_crash_while_delivering_redelivers_after_the_lease(database_url:
         await bot.work.digests.run_due()
         # Instance "a" leased the message and died before the platform answered.
         leased = await bot.work.store.claim_due(
-            ["console"], "a", clock.now(), timedelta(minutes=10), 10
+            ["console"], "a", now=clock.now(), lease=timedelta(minutes=10), limit=10
         )
         assert len(leased) == 1
         assert (await bot.work.delivery.deliver_due()).attempts == 0
@@ -160,7 +165,7 @@ async def test_a_crash_while_delivering_redelivers_after_the_lease(database_url:
 async def test_three_instances_firing_the_same_digests_post_once_per_channel(
     database_url: str,
 ) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 1))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 1))
     for i in range(12):
         author(str(i), x, utc(2026, 5, 1), followers=15_000 + i)
     bots = [await boot(database_url, x, clock, f"i{n}") for n in range(3)]
@@ -190,7 +195,7 @@ async def test_three_instances_firing_the_same_digests_post_once_per_channel(
 
 
 async def test_after_downtime_only_the_latest_missed_digest_is_sent(sqlite_url: str) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 1))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 1))
     author("1", x, utc(2026, 5, 1))
     bot = await boot(sqlite_url, x, clock, "b")
     try:
@@ -204,7 +209,7 @@ async def test_after_downtime_only_the_latest_missed_digest_is_sent(sqlite_url: 
 
 
 async def test_the_digest_reuses_todays_search_and_spends_nothing_more(sqlite_url: str) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 4, 7))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 4, 7))
     author("1", x, utc(2026, 5, 3))
     bot = await boot(sqlite_url, x, clock, "b")
     try:
@@ -223,7 +228,7 @@ async def test_the_digest_reuses_todays_search_and_spends_nothing_more(sqlite_ur
 async def test_a_channel_the_bot_left_pauses_its_digests_until_resubscribed(
     sqlite_url: str,
 ) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 1))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 1))
     author("1", x, utc(2026, 5, 1))
     slack = RecordingSink("slack")
     bot = await start_instance(sqlite_url, x, clock, sinks={"slack": slack})
@@ -247,7 +252,7 @@ async def test_a_channel_the_bot_left_pauses_its_digests_until_resubscribed(
 
 
 async def test_preview_records_nothing(sqlite_url: str) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 4, 8))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 4, 8))
     author("1", x, utc(2026, 5, 3))
     bot = await boot(sqlite_url, x, clock, "b")
     try:
@@ -265,7 +270,7 @@ async def test_preview_records_nothing(sqlite_url: str) -> None:
 
 
 async def test_subscribe_list_unsubscribe(sqlite_url: str) -> None:
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 4, 6))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 4, 6))
     bot = await boot(sqlite_url, x, clock, "b")
     try:
         digests = bot.scout.digests
@@ -294,7 +299,7 @@ async def test_slack_answering_429_then_200_gets_the_digest_once(
     from adapters.slack.sink import SlackSink, single_token
     from tests.fakes.slack_server import FakeSlack
 
-    x, clock = FollowerX(), FixedClock(utc(2026, 5, 1))
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 1))
     author("1", x, utc(2026, 5, 1))
     async with FakeSlack() as slack:
         slack.add_team("T1", "xoxb-test")

@@ -12,12 +12,12 @@ from sqlalchemy import text
 from core.models import AccountNotice, OutboxStatus, Scope, Tier, TierAlert
 from tests.fakes.schedule_fixtures import (
     FixedClock,
-    FollowerX,
     Instance,
     RecordingSink,
     person,
     start_instance,
 )
+from tests.fakes.x_source import FakeX
 
 T0 = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
 SLACK = Scope("slack", "T1", "C1")
@@ -26,8 +26,8 @@ CONSOLE = Scope("console", "local", "console")
 
 
 @pytest.fixture
-def x() -> FollowerX:
-    return FollowerX()
+def x() -> FakeX:
+    return FakeX()
 
 
 @pytest.fixture
@@ -35,13 +35,13 @@ def clock() -> FixedClock:
     return FixedClock(T0)
 
 
-async def _instance(url: str, x: FollowerX, clock: FixedClock) -> Instance:
+async def _instance(url: str, x: FakeX, clock: FixedClock) -> Instance:
     sinks = {p: RecordingSink(p) for p in ("slack", "discord", "console")}
     return await start_instance(url, x, clock, sinks=dict(sinks))
 
 
 @pytest.fixture
-async def bot(database_url: str, x: FollowerX, clock: FixedClock) -> AsyncIterator[Instance]:
+async def bot(database_url: str, x: FakeX, clock: FixedClock) -> AsyncIterator[Instance]:
     instance = await _instance(database_url, x, clock)
     try:
         yield instance
@@ -50,7 +50,7 @@ async def bot(database_url: str, x: FollowerX, clock: FixedClock) -> AsyncIterat
 
 
 @pytest.fixture
-async def lite_bot(sqlite_url: str, x: FollowerX, clock: FixedClock) -> AsyncIterator[Instance]:
+async def lite_bot(sqlite_url: str, x: FakeX, clock: FixedClock) -> AsyncIterator[Instance]:
     """`bot` on SQLite only, for decisions whose SQL is the same on both backends."""
     instance = await _instance(sqlite_url, x, clock)
     try:
@@ -59,10 +59,10 @@ async def lite_bot(sqlite_url: str, x: FollowerX, clock: FixedClock) -> AsyncIte
         await instance.aclose()
 
 
-async def track(bot: Instance, x: FollowerX, scope: Scope, *uids: str) -> None:
+async def track(bot: Instance, x: FakeX, scope: Scope, *uids: str) -> None:
     users = [x.users[u] for u in uids]
     await bot.storage.save_users(users, bot.clock.now())
-    await bot.storage.watch(scope, users, bot.clock.now())
+    await bot.storage.watch(scope, users, added_at=bot.clock.now())
 
 
 async def count(bot: Instance, sql: str) -> int:
@@ -71,7 +71,7 @@ async def count(bot: Instance, sql: str) -> int:
 
 
 async def test_n_accounts_take_ceil_n_over_100_lookups_and_one_snapshot_each(
-    bot: Instance, x: FollowerX
+    bot: Instance, x: FakeX
 ) -> None:
     x.add(*(person(str(i), 20_000 + i) for i in range(1, 251)))
     # Overlapping watchlists: 250 distinct accounts across three channels.
@@ -90,7 +90,7 @@ async def test_n_accounts_take_ceil_n_over_100_lookups_and_one_snapshot_each(
 
 
 async def test_crossing_50k_alerts_each_tracking_channel_once(
-    bot: Instance, x: FollowerX, clock: FixedClock
+    bot: Instance, x: FakeX, clock: FixedClock
 ) -> None:
     x.add(person("1", 49_000, "jane"), person("2", 30_000, "other"))
     await track(bot, x, SLACK, "1", "2")
@@ -123,7 +123,7 @@ async def test_crossing_50k_alerts_each_tracking_channel_once(
 
 
 async def test_hovering_accounts_raise_no_alert_storm(
-    lite_bot: Instance, x: FollowerX, clock: FixedClock
+    lite_bot: Instance, x: FakeX, clock: FixedClock
 ) -> None:
     bot = lite_bot
     x.add(*(person(str(i), 49_990) for i in range(10)))
@@ -140,7 +140,7 @@ async def test_hovering_accounts_raise_no_alert_storm(
 
 
 async def test_downward_crossings_alert_too(
-    lite_bot: Instance, x: FollowerX, clock: FixedClock
+    lite_bot: Instance, x: FakeX, clock: FixedClock
 ) -> None:
     bot = lite_bot
     x.add(person("1", 52_000, "jane"))
@@ -153,7 +153,7 @@ async def test_downward_crossings_alert_too(
 
 
 async def test_suspended_and_renamed_accounts_are_reported_once(
-    bot: Instance, x: FollowerX, clock: FixedClock
+    bot: Instance, x: FakeX, clock: FixedClock
 ) -> None:
     x.add(person("1", 20_000, "gone_soon"), person("2", 20_000, "old_name"))
     await track(bot, x, SLACK, "1", "2")
@@ -184,7 +184,7 @@ async def test_suspended_and_renamed_accounts_are_reported_once(
 
 
 async def test_two_instances_refreshing_at_once_alert_once(
-    database_url: str, x: FollowerX, clock: FixedClock
+    database_url: str, x: FakeX, clock: FixedClock
 ) -> None:
     x.add(*(person(str(i), 49_000) for i in range(150)))
     first = await start_instance(database_url, x, clock, owner="a")
@@ -204,7 +204,7 @@ async def test_two_instances_refreshing_at_once_alert_once(
 
 
 async def test_a_budget_too_small_stops_the_pass_without_overspending(
-    sqlite_url: str, x: FollowerX, clock: FixedClock
+    sqlite_url: str, x: FakeX, clock: FixedClock
 ) -> None:
     x.add(*(person(str(i), 20_000) for i in range(250)))
     bot = await start_instance(sqlite_url, x, clock, x_monthly_budget_usd=1.5)
@@ -222,7 +222,7 @@ async def test_a_budget_too_small_stops_the_pass_without_overspending(
 
 
 async def test_untracked_accounts_start_afresh_when_tracked_again(
-    lite_bot: Instance, x: FollowerX, clock: FixedClock
+    lite_bot: Instance, x: FakeX, clock: FixedClock
 ) -> None:
     bot = lite_bot
     x.add(person("1", 30_000, "jane"))

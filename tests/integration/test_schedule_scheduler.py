@@ -16,34 +16,32 @@ from bot.scheduler import (
     OUTBOX_JOB,
     REFRESH_JOB,
     BotScheduler,
-    refresh_period,
 )
 from bot.wiring import Services, services
 from core.models import OutboxStatus, Scope
+from core.refresh import refresh_period
 from tests.fakes.schedule_fixtures import (
     FixedClock,
-    FollowerX,
     RecordingSink,
     fitness_post,
     person,
     schedule_settings,
 )
+from tests.fakes.x_source import FakeX
 
 T0 = datetime(2026, 5, 4, 6, 30, tzinfo=UTC)  # a Monday
 SCOPE = Scope("console", "local", "team")
 
 
 @pytest.fixture
-def x() -> FollowerX:
-    source = FollowerX()
+def x() -> FakeX:
+    source = FakeX()
     source.add(*(person(str(i), 49_000 + i) for i in range(5)))
     return source
 
 
 @pytest.fixture
-async def two(
-    database_url: str, x: FollowerX
-) -> AsyncIterator[tuple[FixedClock, Services, Services]]:
+async def two(database_url: str, x: FakeX) -> AsyncIterator[tuple[FixedClock, Services, Services]]:
     clock = FixedClock(T0)
     settings = schedule_settings(database_url, scheduler_enabled=True)
     async with AsyncExitStack() as stack:
@@ -53,7 +51,7 @@ async def two(
             svc.sinks["console"] = RecordingSink()
         users = list(x.users.values())
         await a.storage.save_users(users, clock.now())
-        await a.storage.watch(SCOPE, users, clock.now())
+        await a.storage.watch(SCOPE, users, added_at=clock.now())
         yield clock, a, b
 
 
@@ -84,7 +82,7 @@ async def test_jobs_are_defined_at_start_up_and_stop_cleanly(
 
 
 async def test_a_refresh_period_runs_once_across_instances(
-    two: tuple[FixedClock, Services, Services], x: FollowerX
+    two: tuple[FixedClock, Services, Services], x: FakeX
 ) -> None:
     clock, a, b = two
     first, second = BotScheduler(a), BotScheduler(b)
@@ -106,13 +104,13 @@ async def test_a_refresh_period_runs_once_across_instances(
 
 
 async def test_a_dead_instances_refresh_is_resumed_after_its_lease(
-    two: tuple[FixedClock, Services, Services], x: FollowerX
+    two: tuple[FixedClock, Services, Services], x: FakeX
 ) -> None:
     clock, a, _ = two
     clock.advance(hours=6)  # a period that began after the accounts were last seen
     period = refresh_period(clock.now(), timedelta(hours=6))
     key = f"refresh|{period.isoformat()}"
-    assert await a.work.store.claim_job(key, "dead", clock.now(), timedelta(minutes=10))
+    assert await a.work.store.claim_job(key, "dead", now=clock.now(), lease=timedelta(minutes=10))
     # It refreshed two accounts before dying.
     clock.advance(minutes=1)
     await a.storage.save_users([x.users["0"], x.users["1"]], clock.now())
@@ -125,7 +123,7 @@ async def test_a_dead_instances_refresh_is_resumed_after_its_lease(
 
 
 async def test_the_digest_tick_decides_and_delivers(
-    two: tuple[FixedClock, Services, Services], x: FollowerX
+    two: tuple[FixedClock, Services, Services], x: FakeX
 ) -> None:
     clock, a, b = two
     user = person("77", 20_000, "coach77")
@@ -143,10 +141,31 @@ async def test_the_digest_tick_decides_and_delivers(
 
 async def test_the_runner_starts_and_stops_the_scheduler(
     two: tuple[FixedClock, Services, Services],
+    x: FakeX,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _, a, _ = two
+    started: list[BotScheduler] = []
+
+    class Spy(BotScheduler):
+        def start(self) -> None:
+            super().start()
+            started.append(self)
+
+    monkeypatch.setattr("bot.scheduler.BotScheduler", Spy)
     async with scheduled_work(a):
-        await asyncio.sleep(0.1)
+        assert len(started) == 1
+        assert sorted(started[0].job_ids()) == sorted(
+            [REFRESH_JOB, DIGEST_JOB, OUTBOX_JOB, MAINTENANCE_JOB]
+        )
+        for _ in range(50):  # the start-up catch-up refresh looks the accounts up
+            if x.lookups:
+                break
+            await asyncio.sleep(0.02)
+        assert len(x.lookups) == 1
+    assert started[0].job_ids() == []
     a.settings.scheduler_enabled = False
     async with scheduled_work(a):
-        pass
+        await asyncio.sleep(0.05)
+    assert len(started) == 1
+    assert len(x.lookups) == 1

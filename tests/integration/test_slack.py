@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,16 +14,7 @@ import pytest
 from adapters.slack.app import SLASH_COMMANDS
 from adapters.slack.render import AUDIT_ACTION, MAX_BLOCKS, MAX_SECTION_CHARS, SHARE_ACTION
 from adapters.x.client import TweepyXSource
-from core.models import (
-    FollowersPage,
-    Post,
-    PostCounts,
-    Scope,
-    SearchPage,
-    TimelinePage,
-    UsersPage,
-    XUser,
-)
+from core.models import Post, Scope, XUser
 from tests.fakes.slack_fixtures import (
     BOT_TOKEN,
     CHANNEL,
@@ -35,6 +25,7 @@ from tests.fakes.slack_fixtures import (
 )
 from tests.fakes.slack_server import FakeSlack, signed_headers, slash_command_body
 from tests.fakes.x_server import FakeXServer
+from tests.fakes.x_source import FakeX
 
 # --- helpers --------------------------------------------------------------------------
 
@@ -533,98 +524,48 @@ async def test_no_token_or_secret_reaches_the_logs(
 # --- Block Kit limits -----------------------------------------------------------------
 
 
-class CrowdedX:
-    """An X source whose recent search finds 60 fitness accounts (the sample has fewer).
+def crowded_x() -> FakeX:
+    """An X whose recent search finds 60 fitness accounts (the sample has fewer).
 
-    It speaks the whole `XSource` port: search with or without author expansion, counts,
-    lookups by id and handle, and timelines of five fitness posts per account.
+    Each account has a timeline of five fitness posts; search finds the newest of each.
     """
-
-    name = "x-api"
-
-    def __init__(self) -> None:
-        now = datetime.now(UTC)
-        self.users = tuple(
-            XUser(
-                str(5000 + i),
-                f"fit_{i:02d}",
-                f"Coach {i} <!channel>",
-                12_000 + 500 * i,
-                400,
-                3_000,
-                description="fitness coach",
-                created_at=now - timedelta(days=2000),
-            )
-            for i in range(60)
+    now = datetime.now(UTC)
+    users = [
+        XUser(
+            str(5000 + i),
+            f"fit_{i:02d}",
+            f"Coach {i} <!channel>",
+            12_000 + 500 * i,
+            400,
+            3_000,
+            description="fitness coach",
+            created_at=now - timedelta(days=2000),
         )
-        self.by_id = {u.id: u for u in self.users}
-        self.timelines = {
-            u.id: tuple(
-                Post(
-                    str(9000 + 100 * i + k),
-                    u.id,
-                    f"my fitness workout today, day {k} #fitness",
-                    now - timedelta(hours=i + 24 * k),
-                    "en",
-                    likes=300 + i,
-                    reposts=20,
-                    replies=10,
-                )
-                for k in range(5)
+        for i in range(60)
+    ]
+    timelines = {
+        u.id: [
+            Post(
+                str(9000 + 100 * i + k),
+                u.id,
+                f"my fitness workout today, day {k} #fitness",
+                now - timedelta(hours=i + 24 * k),
+                "en",
+                likes=300 + i,
+                reposts=20,
+                replies=10,
             )
-            for i, u in enumerate(self.users)
-        }
-        self.posts = tuple(posts[0] for posts in self.timelines.values())
-
-    async def search_recent(
-        self,
-        query: str,
-        *,
-        max_results: int = 100,
-        next_token: str | None = None,
-        expand_authors: bool = True,
-        sort_order: str | None = None,
-    ) -> SearchPage:
-        return SearchPage(self.posts, self.users if expand_authors else ())
-
-    async def count_recent(self, query: str) -> PostCounts:
-        return PostCounts(len(self.posts))
-
-    async def user_timeline(
-        self,
-        user_id: str,
-        *,
-        max_results: int = 20,
-        exclude: Sequence[str] = ("retweets", "replies"),
-        pagination_token: str | None = None,
-    ) -> TimelinePage:
-        if user_id not in self.timelines:
-            return TimelinePage((), unavailable="not_found")
-        return TimelinePage(self.timelines[user_id][:max_results])
-
-    async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
-        found = tuple(self.by_id[i] for i in ids if i in self.by_id)
-        return UsersPage(found, tuple(i for i in ids if i not in self.by_id))
-
-    async def users_by_usernames(self, usernames: Sequence[str]) -> UsersPage:
-        wanted = {u.lower() for u in usernames}
-        found = tuple(u for u in self.users if u.username.lower() in wanted)
-        known = {u.username.lower() for u in found}
-        return UsersPage(found, tuple(u for u in usernames if u.lower() not in known))
-
-    async def followers(
-        self, user_id: str, *, max_results: int = 1000, pagination_token: str | None = None
-    ) -> FollowersPage:
-        return FollowersPage(())
-
-    async def aclose(self) -> None:
-        return None
+            for k in range(5)
+        ]
+        for i, u in enumerate(users)
+    }
+    return FakeX(users, [posts[0] for posts in timelines.values()], timelines=timelines)
 
 
 async def test_fifty_results_stay_within_block_kit_limits(
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
-    async with running_slack_bot(fake_slack, tmp_path, x=CrowdedX(), x_source="x-api") as bot:
+    async with running_slack_bot(fake_slack, tmp_path, x=crowded_x(), x_source="x-api") as bot:
         sent = await bot.command("/find-influencers", "fitness tier:any limit:50")
         await fake_slack.wait_for_posts(sent.response_url)
         await bot.settle()

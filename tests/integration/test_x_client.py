@@ -134,6 +134,7 @@ async def test_lookup_by_usernames_reports_missing_and_suspended(
         f"{users[0]['username']},{users[1]['username']},ghost_account"
     )
     assert page.rate_limit is not None
+    assert page.rate_limit.remaining == page.rate_limit.limit - 1
 
 
 async def test_lookup_by_ids(fake_x: FakeXServer, x_source: TweepyXSource) -> None:
@@ -356,6 +357,9 @@ async def test_followers_paging(fake_x: FakeXServer, x_source: TweepyXSource) ->
     assert fake_x.requests[1].query["pagination_token"] == first.next_token
     assert fake_x.requests[0].path == f"/2/users/{user['id']}/followers"
     assert first.rate_limit is not None
+    assert second.rate_limit is not None
+    limit = first.rate_limit.limit
+    assert (first.rate_limit.remaining, second.rate_limit.remaining) == (limit - 1, limit - 2)
 
 
 async def test_followers_of_unknown_account(x_source: TweepyXSource) -> None:

@@ -230,6 +230,9 @@ async def test_timeline_pages_newest_first(fake_x: FakeXServer, x_source: Tweepy
     assert "expansions" not in one.query
     assert two.query["pagination_token"] == first.next_token
     assert first.rate_limit is not None
+    assert second.rate_limit is not None
+    limit = first.rate_limit.limit
+    assert (first.rate_limit.remaining, second.rate_limit.remaining) == (limit - 1, limit - 2)
     assert x_source.rate_limits["tweets"] == second.rate_limit
 
 

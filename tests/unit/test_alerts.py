@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.storage.codecs import decode_notice, encode_notice
 from core.alerts import AccountUpdate, decide, growth, messages_for
 from core.models import (
     AccountNotice,
@@ -21,7 +23,7 @@ from core.models import (
     TierState,
     Watcher,
 )
-from core.outbox import RetryPolicy, decode_notice, encode_notice, notice_kind, summarize
+from core.outbox import RetryPolicy, notice_kind, summarize
 from tests.fakes.schedule_fixtures import person
 
 T0 = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)
@@ -124,20 +126,27 @@ def test_every_watching_channel_gets_the_alert_with_its_numbers() -> None:
 
 
 def test_the_same_decision_always_has_the_same_keys() -> None:
-    def keys() -> list[str]:
+    def keys(update: AccountUpdate, *scopes: Scope) -> list[str]:
         return [
             m.key
             for m in messages_for(
-                crossing_update(),
+                update,
                 person("1", 51_000, "jane"),
-                [Watcher(A, "jane")],
+                [Watcher(scope, "jane") for scope in scopes],
                 before_followers=None,
                 growth_7d=None,
                 growth_30d=None,
             )
         ]
 
-    assert keys() == keys()
+    first = keys(crossing_update(), A)
+    assert first == ["alert|1|v2|20260504T060000.000000|slack|T1|C1"]
+    assert keys(crossing_update(), A) == first
+    # Another channel, or the same account decided again later, is another message.
+    assert keys(crossing_update(), B) == ["alert|1|v2|20260504T060000.000000|discord|G1|42"]
+    later = crossing_update()
+    later = replace(later, state=replace(later.state, changed_at=T0 + timedelta(hours=6)))
+    assert keys(later, A) != first
 
 
 def candidate() -> Candidate:

@@ -27,16 +27,14 @@ from core.models import (
     AuditNeedsConfirmation,
     AuditResult,
     Cost,
-    FollowersPage,
     Scope,
-    SearchPage,
-    UsersPage,
     XUser,
 )
 from core.scoring import FAKE_PROFILE_WEIGHT, EngagementNorms, suspicion_signals
 from core.scout import Scout
 from core.watchlist import Watchlists
 from tests.fakes.memory import FixedClock, MemoryStorage
+from tests.fakes.x_source import FakeX, Kind
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 SCOPE = Scope("console", "local", "console")
@@ -79,64 +77,13 @@ def audience(size: int, fake_every: int) -> list[XUser]:
 
 
 @dataclass
-class FollowersX:
-    """An XSource with accounts and their followers, paged like X, with scripted faults.
-
-    `faults` is consumed one entry per followers request: None answers, an exception raises.
-    """
-
-    users: list[XUser]
-    followers_of: dict[str, list[XUser]]
-    faults: list[Exception | None] = field(default_factory=list)
-    calls: list[tuple[str, Any]] = field(default_factory=list)
-    name: str = "x-api"
-
-    async def search_recent(
-        self, query: str, *, max_results: int = 100, next_token: str | None = None
-    ) -> SearchPage:
-        raise AssertionError("an audit never searches")
-
-    async def users_by_ids(self, ids: Sequence[str]) -> UsersPage:
-        raise AssertionError("an audit looks accounts up by handle")
-
-    async def users_by_usernames(self, usernames: Sequence[str]) -> UsersPage:
-        self.calls.append(("usernames", tuple(usernames)))
-        wanted = {u.lower() for u in usernames}
-        found = tuple(u for u in self.users if u.username.lower() in wanted)
-        names = {u.username.lower() for u in found}
-        return UsersPage(found, tuple(u for u in usernames if u.lower() not in names))
-
-    async def followers(
-        self, user_id: str, *, max_results: int = 1000, pagination_token: str | None = None
-    ) -> FollowersPage:
-        self.calls.append(("followers", (user_id, max_results, pagination_token)))
-        assert 1 <= max_results <= 1000, max_results
-        if self.faults:
-            fault = self.faults.pop(0)
-            if fault is not None:
-                raise fault
-        everyone = self.followers_of.get(user_id, [])
-        start = int(pagination_token or 0)
-        page = everyone[start : start + max_results]
-        end = start + len(page)
-        return FollowersPage(tuple(page), str(end) if end < len(everyone) else None)
-
-    async def aclose(self) -> None:
-        return None
-
-    @property
-    def follower_calls(self) -> list[tuple[str, int, str | None]]:
-        return [args for kind, args in self.calls if kind == "followers"]
-
-
-@dataclass
 class MemoryAudits:
     """`core.audit.AuditStore` in a dict."""
 
     rows: dict[tuple[str, int, date, str], AuditResult] = field(default_factory=dict)
 
     async def cached_audit(
-        self, user_id: str, sample: int, day: date, source: str
+        self, user_id: str, sample: int, *, day: date, source: str
     ) -> AuditResult | None:
         found = self.rows.get((user_id, sample, day, source))
         return found if found is not None and found.partial is None else None
@@ -153,9 +100,18 @@ class MemoryAudits:
         return latest
 
 
+# An audit looks its account up by handle and reads followers, nothing else.
+_AUDITS_NEVER: dict[Kind, str] = {
+    "search": "an audit never searches",
+    "counts": "an audit never counts posts",
+    "timeline": "an audit reads no timeline",
+    "ids": "an audit looks accounts up by handle",
+}
+
+
 @dataclass
 class World:
-    x: FollowersX
+    x: FakeX
     storage: MemoryStorage
     store: MemoryAudits
     clock: FixedClock
@@ -182,7 +138,7 @@ def world(
         "2": audience(3_000, 2),  # 50 % bought
         "3": audience(40, 0),
     }
-    x = FollowersX(users, followers)
+    x = FakeX(users, followers_of=followers, forbidden=_AUDITS_NEVER)
     storage = MemoryStorage()
     store = MemoryAudits()
     clock = FixedClock(NOW)
@@ -390,7 +346,7 @@ async def test_the_budget_is_checked_for_the_worst_case_before_any_follower_read
 
 async def test_rate_limit_after_some_pages_keeps_a_partial_result() -> None:
     w = world()
-    w.x.faults = [None, XRateLimited("X's rate limit for followers lookup is used up")]
+    w.x.script("followers", None, XRateLimited("X's rate limit for followers lookup is used up"))
     result = await audited(w, "jane_lifts", 2_500)
     assert result.sample_size == 1_000
     assert result.pages_read == 1
@@ -408,7 +364,7 @@ async def test_rate_limit_after_some_pages_keeps_a_partial_result() -> None:
 @pytest.mark.parametrize("error", [XRateLimited("rate limit"), XUnavailable("503")])
 async def test_failure_before_any_page_is_raised(error: Exception) -> None:
     w = world()
-    w.x.faults = [error]
+    w.x.script("followers", error)
     with pytest.raises(type(error)):
         await w.audits.audit("jane_lifts", 300)
     assert await w.audits.last_audits(["1"]) == {}

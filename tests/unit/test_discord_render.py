@@ -192,8 +192,8 @@ def test_any_search_fits_discords_limits(count: int, name: str, reason: str, nic
 def test_markdown_in_names_cannot_format_the_message() -> None:
     (message,) = render(search([candidate(1, name="**bold** _it_ [link](https://evil)")]))
     name = message.embeds[0].fields[0].name or ""
-    assert "\\*\\*bold\\*\\*" in name
-    assert "\\[link\\]" in name or "\\[link]" in name
+    # An escaped opening bracket is enough: `\[link](…)` is no link any more.
+    assert name == "1. \\*\\*bold\\*\\* \\_it\\_ \\[link](https://evil) (@acct\\_1)"
 
 
 def test_track_buttons_are_persistent_with_stable_custom_ids() -> None:

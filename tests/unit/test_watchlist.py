@@ -23,7 +23,8 @@ from core.models import (
 )
 from core.scout import Scout
 from core.watchlist import Watchlists
-from tests.fakes.memory import FixedClock, MemoryAuditHistory, MemoryStorage, ScriptedX
+from tests.fakes.memory import FixedClock, MemoryAuditHistory, MemoryStorage
+from tests.fakes.x_source import FakeX
 from tests.unit.test_discovery import user, world
 
 TEAM_A = Scope("slack", "T1", "C1")
@@ -32,10 +33,10 @@ TEAM_B = Scope("slack", "T2", "C1")
 
 def scout(
     budget: float | None = 10.0, audits: MemoryAuditHistory | None = None
-) -> tuple[Scout, ScriptedX, MemoryStorage]:
+) -> tuple[Scout, FakeX, MemoryStorage]:
     posts, users = world()
     users.append(user("9", 49_990, username="Hover"))
-    x = ScriptedX(posts, users)
+    x = FakeX(users, posts, timelines={}, filter_min_likes=True)
     store = MemoryStorage()
     clock = FixedClock()
     meter = CostMeter(store, clock, Prices(), budget)
@@ -181,7 +182,7 @@ async def test_an_account_x_lost_is_looked_up_again_before_tracking() -> None:
     s, x, store = scout()
     await s.watchlists.add(TEAM_A, ["user1"])
     await store.mark_missing(["1"])
-    x.users = [u for u in x.users if u.id != "1"]  # suspended on X
+    x.remove("1")  # suspended on X
     with pytest.raises(UnknownHandle):
         await s.watchlists.add(TEAM_B, ["user1"])
     assert sum(1 for kind, _ in x.calls if kind == "usernames") == 2
