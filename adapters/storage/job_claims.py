@@ -74,4 +74,5 @@ class SqlJobClaims(SqlRepository):
         """When the latest finished run of the jobs whose key starts with `prefix` ended."""
         stmt = select(func.max(_claims.c.finished_at)).where(_claims.c.job_key.startswith(prefix))
         async with self._db.engine.connect() as conn:
-            return (await conn.execute(stmt)).scalar_one_or_none()
+            ended: datetime | None = (await conn.execute(stmt)).scalar_one_or_none()
+        return ended

@@ -157,7 +157,7 @@ def relevancy_score(post: Mapping[str, Any], now: datetime) -> float:
     )
     created = parse_datetime(post.get("created_at")) or now
     age = max(0.0, (now - created) / RELEVANCY_HALF_LIFE)
-    return math.log1p(max(0, engagement)) * 0.5**age
+    return math.log1p(max(0, engagement)) * math.pow(0.5, age)
 
 
 def _newest_first(post: Mapping[str, Any]) -> tuple[str, int]:

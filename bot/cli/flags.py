@@ -107,6 +107,8 @@ def builds(parser: argparse.ArgumentParser, spec: CommandSpec, action: ActionSpe
 
 def command_of(args: argparse.Namespace) -> Command:
     """The core command the parsed arguments stand for; `BadInput` as in chat."""
+    spec: CommandSpec
+    action: ActionSpec
     spec, action = args.table
     raw = getattr(args, spec.argument, None) if action.takes_argument else None
     words = [] if raw is None else [raw] if spec.argument_kind is ArgumentKind.ONE else raw

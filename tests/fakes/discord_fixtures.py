@@ -82,7 +82,7 @@ def settings_for(fake: FakeDiscord, tmp_path: Path, **overrides: Any) -> Setting
         "scheduler_enabled": False,
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

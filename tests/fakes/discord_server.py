@@ -244,10 +244,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        assert server.sockets
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
         for session in self.sessions:
@@ -608,18 +605,17 @@ class FakeDiscord:
 
     def _put_commands(self, target: str, body: list[dict[str, Any]]) -> web.Response:
         known = {c["name"]: c["id"] for c in self.commands.get(target, [])}
-        stored = []
-        for cmd in body:
-            stored.append(
-                {
-                    **cmd,
-                    "id": known.get(cmd["name"]) or self.new_id(),
-                    "application_id": self.application_id,
-                    "version": self.new_id(),
-                    "default_member_permissions": cmd.get("default_member_permissions"),
-                    **({"guild_id": target.split(":")[1]} if target != "global" else {}),
-                }
-            )
+        stored = [
+            {
+                **cmd,
+                "id": known.get(cmd["name"]) or self.new_id(),
+                "application_id": self.application_id,
+                "version": self.new_id(),
+                "default_member_permissions": cmd.get("default_member_permissions"),
+                **({"guild_id": target.split(":")[1]} if target != "global" else {}),
+            }
+            for cmd in body
+        ]
         self.commands[target] = stored
         self.command_puts.append(target)
         return _json(stored)

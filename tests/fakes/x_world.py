@@ -1467,7 +1467,7 @@ def _make_account(b: _Builder, niche: _Niche, kind: str, index: int) -> _Account
             default_avatar=rng.random() < 0.75,
             location="",
         )
-        acct = _Account(
+        return _Account(
             user=user,
             kind=kind,
             niche=niche.name,
@@ -1484,7 +1484,6 @@ def _make_account(b: _Builder, niche: _Niche, kind: str, index: int) -> _Account
             active=(span_start, span_end),
             created=created,
         )
-        return acct
     else:  # casual
         followers = min(40_000, max(3, round(300 * math.exp(rng.gauss(0, 1.2)))))
         er = _log_uniform(rng, 0.008, 0.04)
@@ -1561,7 +1560,7 @@ def _weight(acct: _Account) -> float:
         "brand": 0.3,
         "bought": 0.03,
     }.get(acct.kind, 0.0)
-    return (real**0.6) * (0.3 + acct.share)
+    return math.pow(real, 0.6) * (0.3 + acct.share)
 
 
 def generate_world(

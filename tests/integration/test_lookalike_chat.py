@@ -168,7 +168,7 @@ async def test_slack_an_unknown_seed_is_a_plain_answer(slack_bot: SlackBot) -> N
 
 def _dataset_with(protected: str, silent: str) -> dict[str, Any]:
     """The sample with one account made protected and another without any posts."""
-    data = copy.deepcopy(json.loads(SAMPLE_PATH.read_text(encoding="utf-8")))
+    data: dict[str, Any] = copy.deepcopy(json.loads(SAMPLE_PATH.read_text(encoding="utf-8")))
     ids = {}
     for user in data["users"]:
         if user["username"] in (protected, silent):

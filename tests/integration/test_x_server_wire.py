@@ -72,7 +72,7 @@ def _matched(world: XWorld, query: str) -> list[Any]:
 
 def _public_author(world: XWorld, kind: str) -> dict[str, Any]:
     for uid in sorted(world.ids_of(kind, "fitness")):
-        user = next(u for u in world.dataset["users"] if u["id"] == uid)
+        user: dict[str, Any] = next(u for u in world.dataset["users"] if u["id"] == uid)
         if not user.get("protected"):
             return user
     raise AssertionError(kind)
@@ -142,7 +142,7 @@ async def test_a_new_utc_day_bills_the_same_posts_again() -> None:
         assert server.billing().usd == pytest.approx(40 * POST_USD)
 
 
-async def test_mentioned_users_expansion_is_billed(wire: Wire, world: XWorld) -> None:
+async def test_mentioned_users_expansion_is_billed(wire: Wire) -> None:
     status, body, _ = await wire.get(
         SEARCH, query=FITNESS, max_results=100, expansions="entities.mentions.username", **FIELDS
     )
@@ -260,7 +260,7 @@ async def test_min_likes_filters(wire: Wire, world: XWorld) -> None:
     assert none["meta"]["result_count"] == 0
 
 
-async def test_min_reposts_and_min_replies_read_both_field_names(wire: Wire, world: XWorld) -> None:
+async def test_min_reposts_and_min_replies_read_both_field_names(wire: Wire) -> None:
     for op, names in (
         ("min_reposts", ("repost_count", "retweet_count")),
         ("min_replies", ("reply_count",)),

@@ -215,7 +215,7 @@ async def test_relevancy_sort_ranks_by_engagement_and_freshness(source: SampleXS
 
     def score(post: Any) -> float:
         age = (NOW - post.created_at) / timedelta(hours=48)
-        return math.log1p(post.likes + post.replies + 2 * (post.reposts + post.quotes)) * 0.5**age
+        return math.log1p(post.likes + post.replies + 2 * (post.reposts + post.quotes)) * math.pow(0.5, age)
 
     scores = [score(p) for p in relevant.posts]
     assert scores == sorted(scores, reverse=True)
@@ -329,7 +329,7 @@ async def test_entities_are_derived_from_the_text_like_x() -> None:
     assert parsed.mentions == (Mention(known["id"], known["username"]),)
     assert parsed.hashtags == ("fitness", "legday")  # #2024 is no hashtag on X
     assert parsed.is_quote
-    entities = derive_entities(post["text"], lambda h: None)
+    entities = derive_entities(post["text"], lambda _handle: None)
     assert "mentions" not in entities
     (url,) = entities["urls"]
     assert url["url"] == "https://example.com/plan"

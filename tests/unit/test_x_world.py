@@ -63,7 +63,7 @@ def _originals(world: XWorld, user_id: str) -> list[dict[str, Any]]:
 
 
 def _er(user: Mapping[str, Any], posts: Sequence[Mapping[str, Any]]) -> float:
-    followers = user["public_metrics"]["followers_count"]
+    followers: int = user["public_metrics"]["followers_count"]
     return statistics.mean(parse_post(p).interactions / followers for p in posts)
 
 
@@ -200,7 +200,7 @@ def test_impressions_follow_reach(world: XWorld) -> None:
     users = _users(world)
 
     def reach(kind: str) -> float:
-        values = [
+        values: list[float] = [
             p["public_metrics"]["impression_count"]
             / max(1, users[p["author_id"]]["public_metrics"]["followers_count"])
             for p in world.dataset["posts"]
@@ -249,9 +249,10 @@ def test_listed_count_separates_creators_from_spam(world: XWorld) -> None:
     users = _users(world)
 
     def median_listed(kind: str) -> float:
-        return statistics.median(
+        listed: list[int] = [
             users[u]["public_metrics"]["listed_count"] for u in world.ids_of(kind)
-        )
+        ]
+        return statistics.median(listed)
 
     assert median_listed("creator") >= 40
     assert median_listed("big") > median_listed("creator")
@@ -305,10 +306,11 @@ def test_other_topic_accounts_use_the_keyword_once(world: XWorld) -> None:
     [("casual", 0.05, 0.4), ("brand", 0.6, 1.0), ("news", 0.0, 0.25), ("big", 0.3, 0.8)],
 )
 def test_timeline_niche_share_by_kind(world: XWorld, kind: str, low: float, high: float) -> None:
-    shares = []
-    for niche in NICHES_DEFAULT:
-        for uid in sorted(world.ids_of(kind, niche))[:40]:
-            shares.append(niche_share(world.timeline(uid), niche))
+    shares = [
+        niche_share(world.timeline(uid), niche)
+        for niche in NICHES_DEFAULT
+        for uid in sorted(world.ids_of(kind, niche))[:40]
+    ]
     assert low <= statistics.median(shares) <= high
 
 
@@ -423,9 +425,7 @@ def test_users_carry_x_v2_fields(world: XWorld) -> None:
         parse_user(user)
     protected = [u for u in users if u["protected"]]
     assert protected
-    assert {world_kind for world_kind in map(world.kind, (u["id"] for u in protected))} == {
-        "casual"
-    }
+    assert {world.kind(u["id"]) for u in protected} == {"casual"}
 
 
 def test_labels_are_ground_truth(world: XWorld) -> None:
