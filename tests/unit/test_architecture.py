@@ -118,7 +118,10 @@ def adapter_of(root: Path, path: Path) -> str | None:
 
 
 def adapter_violations(root: Path) -> list[str]:
-    """Rule 2: an adapter importing another adapter (shared `adapters/*.py` is fine)."""
+    """Rule 2: an adapter importing another adapter (shared `adapters/*.py` is fine), or `bot`.
+
+    `bot` wires adapters together; an adapter that imported it would depend on every other.
+    """
     modules = project_modules(root)
     adapters = {adapter_of(root, path) for path in modules.values()} - {None}
     bad = []
@@ -130,9 +133,22 @@ def adapter_violations(root: Path) -> list[str]:
             for target in imp.targets(modules):
                 parts = target.split(".")
                 other = parts[1] if len(parts) >= 2 and parts[0] == "adapters" else None
-                if other in adapters and other != own:
+                if (other in adapters and other != own) or parts[0] == "bot":
                     bad.append(f"{name}:{imp.line} imports {target}")
     return bad
+
+
+def bot_imports_in_adapters(root: Path) -> list[str]:
+    """Rule 2b: shared `adapters/*.py` must not reach up into `bot` either."""
+    modules = project_modules(root)
+    return [
+        f"{name}:{imp.line} imports {target}"
+        for name, path in modules.items()
+        if name.startswith("adapters.") and adapter_of(root, path) is None
+        for imp in imports_of(root, path)
+        for target in imp.targets(modules)
+        if target.split(".")[0] == "bot"
+    ]
 
 
 def import_graph(root: Path) -> dict[str, set[str]]:
@@ -228,6 +244,7 @@ def test_core_imports_only_core_and_the_standard_library() -> None:
 
 def test_no_adapter_imports_another_adapter() -> None:
     assert adapter_violations(ROOT) == []
+    assert bot_imports_in_adapters(ROOT) == []
 
 
 def test_there_is_no_import_cycle() -> None:
@@ -309,7 +326,10 @@ def test_adapter_rule_catches_an_adapter_importing_another(tmp_path: Path) -> No
             "adapters/discord/render.py": "",
             "core/__init__.py": "",
             "bot/__init__.py": "",
+            "adapters/slack/settings.py": "from bot.settings import Settings\n",
+            "adapters/helpers.py": "def f():\n    import bot.wiring\n",
             "bot/wiring.py": "from adapters.slack import app\nimport adapters.discord.render\n",
+            "bot/settings.py": "",
         },
     )
     assert sorted(adapter_violations(root)) == [
@@ -317,8 +337,10 @@ def test_adapter_rule_catches_an_adapter_importing_another(tmp_path: Path) -> No
         "adapters.slack.package:1 imports adapters.discord",
         "adapters.slack.plain:1 imports adapters.discord",
         "adapters.slack.relative:1 imports adapters.discord.render",
+        "adapters.slack.settings:1 imports bot.settings",
         "adapters.slack:2 imports adapters.discord",
     ]
+    assert bot_imports_in_adapters(root) == ["adapters.helpers:2 imports bot.wiring"]
 
 
 def test_cycle_rule_catches_a_cycle_and_names_its_path(tmp_path: Path) -> None:

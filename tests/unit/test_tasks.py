@@ -93,6 +93,11 @@ async def test_a_tracked_current_task_is_not_waited_for_by_itself(
     ]
 
 
-async def test_draining_nothing_returns_at_once() -> None:
+async def test_draining_nothing_returns_at_once(caplog: pytest.LogCaptureFixture) -> None:
     tracker = TaskTracker(log, waiting="waiting for %d task(s)")
-    await asyncio.wait_for(tracker.drain(grace=None), timeout=1)
+    done = tracker.spawn(asyncio.sleep(0), "already done")
+    await done
+    with caplog.at_level(logging.INFO, logger=log.name):
+        await asyncio.wait_for(tracker.drain(grace=None), timeout=1)
+    assert len(tracker) == 0
+    assert "waiting for" not in caplog.text  # nothing was pending, so nothing was waited for
