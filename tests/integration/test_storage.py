@@ -467,7 +467,7 @@ async def test_users_by_username_ignores_case_and_at_sign(storage: SqlStorage) -
 
 async def test_accounts_x_lost_are_not_known_until_seen_again(storage: SqlStorage) -> None:
     await storage.save_users([user("1", "gone_anna"), user("2", "still_bob")], T0)
-    # The refresh marks accounts X stopped returning (schedule_repository does it).
+    # The refresh marks accounts X stopped returning (adapters/storage/tier_states.py does it).
     async with storage.database.engine.begin() as conn:
         await conn.execute(text("UPDATE accounts SET status = 'missing' WHERE user_id = '1'"))
     assert set(await storage.users_by_username(["gone_anna", "still_bob"])) == {"still_bob"}
@@ -596,7 +596,8 @@ async def test_aware_datetimes_round_trip_as_utc(storage: SqlStorage) -> None:
     added = datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=-7)))
     await storage.save_users([user("1", "tz", created_at=created)], added)
     await storage.watch(TEAM_A, [user("1", "tz")], added_at=added)
-    await storage.watch(TEAM_A, [user("2", "naive")], added_at=datetime(2026, 3, 1, 9, 0))
+    naive = datetime(2026, 3, 1, 9, 0)  # noqa: DTZ001  deliberately naive: read as UTC
+    await storage.watch(TEAM_A, [user("2", "naive")], added_at=naive)
 
     stored = (await storage.users_by_username(["tz"]))["tz"].created_at
     entries = {e.username: e for e in await storage.watchlist(TEAM_A)}
