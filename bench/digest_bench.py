@@ -123,7 +123,7 @@ async def bench(url: str, channels_per_platform: int) -> dict[str, Any]:
             timed_discord = TimingSink(discord)
             sinks: dict[str, MessageSink] = {"slack": slack, "discord": timed_discord}
             storage = SqlStorage(db)
-            _, work = build_use_cases(settings, db, storage, x, clock, sinks)
+            _, work = build_use_cases(settings, storage, x=x, clock=clock, sinks=sinks)
             scopes = [Scope("slack", TEAM, c) for c in slack_channels] + [
                 Scope("discord", str(GUILD), str(c)) for c in discord_channels
             ]
@@ -160,7 +160,7 @@ async def bench(url: str, channels_per_platform: int) -> dict[str, Any]:
                 for starts in sink.accepted.values()
                 for a, b in zip(sorted(starts), sorted(starts)[1:], strict=False)
             ]
-            slack_posts = [c for c in fake_slack.calls_to("chat.postMessage")]
+            slack_posts = list(fake_slack.calls_to("chat.postMessage"))
             per_channel: defaultdict[Scope, int] = defaultdict(int)
             for sink in (slack, timed_discord):
                 for scope, starts in sink.accepted.items():
@@ -210,13 +210,13 @@ def table(results: list[dict[str, Any]]) -> str:
         "Slack calls / Discord posts | delivered | min gap same channel s |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in results:
-        lines.append(
-            f"| {r['backend']} | {r['subscriptions']:,} | {r['channels']} | "
-            f"{r['build_seconds']:.1f} | {r['deliver_seconds']:.1f} | {r['total_seconds']:.1f} | "
-            f"{r['slack_requests']} / {r['discord_posts']} | {r['outbox']['delivered']} | "
-            f"{r['min_gap_same_channel_s']} |"
-        )
+    lines.extend(
+        f"| {r['backend']} | {r['subscriptions']:,} | {r['channels']} | "
+        f"{r['build_seconds']:.1f} | {r['deliver_seconds']:.1f} | {r['total_seconds']:.1f} | "
+        f"{r['slack_requests']} / {r['discord_posts']} | {r['outbox']['delivered']} | "
+        f"{r['min_gap_same_channel_s']} |"
+        for r in results
+    )
     return "\n".join(lines)
 
 

@@ -279,13 +279,13 @@ def table(rows: Sequence[Cell]) -> str:
         "bought in top 5 | requests | wall s |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for c in rows:
-        lines.append(
-            f"| {c.niche} | {c.strategy} | {c.precision10:.2f} | {_num(c.found50)} | "
-            f"{_num(c.listed)} | {_usd(c.billed_usd)} | {_usd(c.reported_usd)} | "
-            f"{_usd(c.per_found, 3)} | {_num(c.bought_top5)} | {_num(c.requests)} | "
-            f"{_num(c.seconds, 1)} |"
-        )
+    lines.extend(
+        f"| {c.niche} | {c.strategy} | {c.precision10:.2f} | {_num(c.found50)} | "
+        f"{_num(c.listed)} | {_usd(c.billed_usd)} | {_usd(c.reported_usd)} | "
+        f"{_usd(c.per_found, 3)} | {_num(c.bought_top5)} | {_num(c.requests)} | "
+        f"{_num(c.seconds, 1)} |"
+        for c in rows
+    )
     return "\n".join(lines)
 
 
@@ -426,6 +426,7 @@ async def bench(
 def report(
     args: argparse.Namespace,
     argv: Sequence[str] | None,
+    *,
     runs: list[Run],
     ceilings: dict[str, list[int]],
     notes: list[str],
@@ -489,7 +490,16 @@ def main(argv: list[str] | None = None) -> None:
     elapsed = time.perf_counter() - started
     if discovery_version() != version:
         version += " (changed while the benchmark ran)"
-    text = report(args, argv, runs, ceilings, notes, seeds, elapsed, version)
+    text = report(
+        args,
+        argv,
+        runs=runs,
+        ceilings=ceilings,
+        notes=notes,
+        seeds=seeds,
+        total_seconds=elapsed,
+        version=version,
+    )
     print(text)
     if args.write:
         write_block("discovery_bench", text, HEADING)

@@ -43,7 +43,7 @@ BASE_ID = 3_000_000_000
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as status:
+    with Path("/proc/self/status").open(encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
@@ -202,7 +202,7 @@ def one_pass(url: str, x_url: str) -> None:
         x = TweepyXSource(X_TOKEN, base_url=x_url, timeout=30)
         clock = SystemClock()
         storage = SqlStorage(db)
-        _, work = build_use_cases(settings, db, storage, x, clock, {})
+        _, work = build_use_cases(settings, storage, x=x, clock=clock, sinks={})
         rss_before = _rss_mb()
         try:
             started = time.perf_counter()

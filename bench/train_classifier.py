@@ -485,7 +485,7 @@ def _pm(mean: float, std: float) -> str:
     return f"{mean:.4f} ± {std:.4f}"
 
 
-def results_section(
+def results_section(  # noqa: PLR0913  one keyword-only argument per figure in the report
     *,
     n: int,
     fakes: int,

@@ -82,19 +82,18 @@ def instance_id() -> str:
 
 def build_scheduled_work(
     settings: Settings,
-    database: Database,
     storage: SqlStorage,
+    *,
     x: XSource,
     clock: Clock,
     discovery: Discovery,
     meter: CostMeter,
     sinks: dict[str, MessageSink],
-    *,
     owner: str | None = None,
 ) -> ScheduledWork:
     """Refresh, digests and delivery over the scout's own discovery and cost meter."""
     owner = owner or instance_id()
-    store = SqlScheduleStore(database)
+    store = SqlScheduleStore(storage.database)
     refresher = Refresher(
         x,
         storage,
@@ -135,12 +134,11 @@ def build_x_source(settings: Settings) -> XSource:
 
 def build_use_cases(
     settings: Settings,
-    database: Database,
     storage: SqlStorage,
+    *,
     x: XSource,
     clock: Clock,
     sinks: dict[str, MessageSink],
-    *,
     owner: str | None = None,
 ) -> tuple[Scout, ScheduledWork]:
     """The scout and the scheduled work, built in dependency order.
@@ -150,9 +148,24 @@ def build_use_cases(
     """
     discovery, meter = build_discovery(settings, storage, x, clock)
     work = build_scheduled_work(
-        settings, database, storage, x, clock, discovery, meter, sinks, owner=owner
+        settings,
+        storage,
+        x=x,
+        clock=clock,
+        discovery=discovery,
+        meter=meter,
+        sinks=sinks,
+        owner=owner,
     )
-    scout = build_scout(settings, storage, x, clock, discovery, meter, digests=work.digests)
+    scout = build_scout(
+        settings,
+        storage,
+        x=x,
+        clock=clock,
+        discovery=discovery,
+        meter=meter,
+        digests=work.digests,
+    )
     return scout, work
 
 
@@ -173,7 +186,7 @@ def build_discovery(
         storage,
         meter,
         clock,
-        DiscoverySettings(
+        settings=DiscoverySettings(
             max_pages=settings.x_search_max_pages,
             page_size=settings.x_search_page_size,
             bounds=settings.tier_boundaries,
@@ -194,11 +207,11 @@ def build_discovery(
 def build_scout(
     settings: Settings,
     storage: SqlStorage,
+    *,
     x: XSource,
     clock: Clock,
     discovery: Discovery,
     meter: CostMeter,
-    *,
     digests: DigestUseCases | None = None,
 ) -> Scout:
     """The chat commands' entry point over the shared search and meter."""
@@ -214,7 +227,7 @@ def build_scout(
         ),
     )
     watchlists = Watchlists(
-        x, storage, storage, meter, clock, settings.tier_boundaries, audits=audits
+        x, storage, storage, meter, clock, bounds=settings.tier_boundaries, audits=audits
     )
     return Scout(discovery, watchlists, meter, digests=digests, audit=audits)
 
@@ -231,7 +244,7 @@ async def services(
     try:
         storage = SqlStorage(database)
         sinks: dict[str, MessageSink] = {"console": ConsoleSink()}
-        scout, work = build_use_cases(settings, database, storage, x_source, clock, sinks)
+        scout, work = build_use_cases(settings, storage, x=x_source, clock=clock, sinks=sinks)
         yield Services(
             settings, database, storage, x_source, clock, scout.meter, scout, sinks, work
         )

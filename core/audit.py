@@ -158,7 +158,14 @@ class Audits:
         await self._meter.ensure_affordable(0, target)
 
         verdicts, cost, pages, partial = await self._read_followers(user, target)
-        result = self._result(user, wanted, verdicts, lookup_cost + cost, pages, partial)
+        result = self._result(
+            user,
+            wanted,
+            verdicts=verdicts,
+            cost=lookup_cost + cost,
+            pages=pages,
+            partial=partial,
+        )
         result = replace(result, budget_left_usd=await self._meter.budget_left())
         await self._store.save_audit(result)
         return result
@@ -222,6 +229,7 @@ class Audits:
         self,
         user: XUser,
         wanted: int,
+        *,
         verdicts: Sequence[FakeVerdict],
         cost: Cost,
         pages: int,

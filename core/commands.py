@@ -162,11 +162,11 @@ def _read_tier(spec: OptionSpec[Tier | None], value: str) -> Tier | None:
     return None if low == "any" else Tier(low)
 
 
-def _read_count(spec: OptionSpec[int], value: str) -> int:
+def _read_count(_spec: OptionSpec[int], value: str) -> int:
     return parse_count(value)
 
 
-def _read_lang(spec: OptionSpec[str], value: str) -> str:
+def _read_lang(_spec: OptionSpec[str], value: str) -> str:
     low = value.lower()
     if low == "any":
         return "any"
@@ -186,21 +186,21 @@ def _read_int(spec: OptionSpec[int], value: str) -> int:
     return number
 
 
-def _read_weekday(spec: OptionSpec[int], value: str) -> int:
+def _read_weekday(_spec: OptionSpec[int], value: str) -> int:
     low = value.lower()[:3]
     if low not in WEEKDAYS:
         raise BadInput(f"Unknown day '{value}'. Use mon, tue, wed, thu, fri, sat or sun.")
     return WEEKDAYS.index(low)
 
 
-def _read_time(spec: OptionSpec[time], value: str) -> time:
+def _read_time(_spec: OptionSpec[time], value: str) -> time:
     m = _TIME.fullmatch(value)
     if not m:
         raise BadInput(f"Time '{value}' should look like 09:00 (24-hour clock).")
     return time(int(m.group(1)), int(m.group(2)))
 
 
-def _read_tz(spec: OptionSpec[str], value: str) -> str:
+def _read_tz(_spec: OptionSpec[str], value: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

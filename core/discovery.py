@@ -161,6 +161,7 @@ class Discovery:
         accounts: AccountStore,
         meter: CostMeter,
         clock: Clock,
+        *,
         settings: DiscoverySettings | None = None,
     ) -> None:
         self._x = x
@@ -224,7 +225,7 @@ class Discovery:
         low, high = follower_range(request, s.bounds)
         exclude = {seed.id} if seed else set()
         size = await self._niche_size(niche, run) if s.size_niche else None
-        posts = await self._read_evidence(niche, request, low, high, size, run)
+        posts = await self._read_evidence(niche, request, low=low, high=high, size=size, run=run)
         evidence = gather(posts)
         wanted = max(s.min_lookups, math.ceil(request.limit * s.lookups_per_result))
         ids = worth_looking_up(
@@ -367,6 +368,7 @@ class Discovery:
         self,
         niche: NicheQuery,
         request: SearchRequest,
+        *,
         low: int,
         high: int | None,
         size: int | None,

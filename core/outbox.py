@@ -138,7 +138,7 @@ class OutboxDelivery:
     rate limit or outage in one channel defers the rest of that channel only.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913  tuning and test seams are keyword-only with defaults
         self,
         store: OutboxStore,
         sinks: Mapping[str, MessageSink],

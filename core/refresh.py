@@ -81,7 +81,7 @@ class _Pass:
 class Refresher:
     """The watchlist refresh use case (scheduled, or `influencer-bot refresh`)."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913  five ports, then keyword-only claims, schedule and tuning
         self,
         x: XSource,
         accounts: AccountStore,

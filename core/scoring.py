@@ -359,7 +359,7 @@ def _within_days(posts: Sequence[Post], now: datetime, days: int) -> bool:
     return all(p.created_at is not None and _age_days(p.created_at, now) <= days for p in posts)
 
 
-def score_candidate(
+def score_candidate(  # noqa: PLR0913  scoring inputs past the third are keyword-only
     user: XUser,
     posts: Sequence[Post],
     niche: NicheQuery,

@@ -28,8 +28,8 @@ class Watchlists:
         store: WatchlistStore,
         meter: CostMeter,
         clock: Clock,
-        bounds: TierBoundaries = DEFAULT_TIERS,
         *,
+        bounds: TierBoundaries = DEFAULT_TIERS,
         audits: AuditHistory | None = None,
     ) -> None:
         self._x = x

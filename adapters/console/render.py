@@ -239,8 +239,7 @@ def render_help(view: HelpView) -> str:
         for opt in spec.options:
             default = f" (default {opt.default})" if opt.default else ""
             lines.append(f"    {opt.name}: {opt.help}{default}")
-        for ex in spec.examples:
-            lines.append(f"    e.g. {ex}")
+        lines.extend(f"    e.g. {ex}" for ex in spec.examples)
         lines.extend(f"    {note}" for note in spec.notes)
     lines.append("")
     lines.extend(SPENDING_NOTES)

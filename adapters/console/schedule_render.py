@@ -84,8 +84,9 @@ def render_refresh(report: RefreshReport) -> str:
             lines.append(f"  {_crossing_line(group[0])} -> {channels}")
     else:
         lines.append("No tier crossings.")
-    for notice in report.notices:
-        lines.append(f"  {render_account_notice(notice)} -> {where(notice.scope)}")
+    lines.extend(
+        f"  {render_account_notice(notice)} -> {where(notice.scope)}" for notice in report.notices
+    )
     if report.stopped_early:
         lines.append(f"Stopped early: {report.stopped_early}.")
     lines.append(cost_line(report.cost))

@@ -276,7 +276,7 @@ class DiscordApp:
             return []
         return [app_commands.Choice(name=n, value=n) for n in niches]
 
-    async def autocomplete_tz(self, interaction: discord.Interaction[Any], current: str) -> Choices:
+    async def autocomplete_tz(self, interaction: discord.Interaction[Any], current: str) -> Choices:  # noqa: ARG002  discord.py autocomplete signature
         typed = current.strip().lower()
         zones = [z for z in _time_zones() if typed in z.lower()] if typed else ["UTC"]
         return [app_commands.Choice(name=z, value=z) for z in zones[:MAX_CHOICES]]

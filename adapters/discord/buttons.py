@@ -46,8 +46,8 @@ class TrackButton(
     @classmethod
     async def from_custom_id(
         cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
+        interaction: discord.Interaction[Any],  # noqa: ARG003  discord.py's DynamicItem signature
+        item: discord.ui.Item[Any],  # noqa: ARG003  discord.py's DynamicItem signature
         match: Any,
     ) -> Self:
         return cls(match["username"])
@@ -76,8 +76,8 @@ class AuditButton(
     @classmethod
     async def from_custom_id(
         cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
+        interaction: discord.Interaction[Any],  # noqa: ARG003  discord.py's DynamicItem signature
+        item: discord.ui.Item[Any],  # noqa: ARG003  discord.py's DynamicItem signature
         match: Any,
     ) -> Self:
         return cls(match["handle"], int(match["sample"]))

@@ -89,7 +89,7 @@ class ShardedScoutBot(discord.AutoShardedClient):
         self._gateway_url = gateway_url
         self._identify_interval = identify_interval
 
-    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:  # noqa: ARG002  discord.Client hook signature
         # Discord allows one IDENTIFY per 5 s (per max_concurrency bucket).
         if not initial:
             await asyncio.sleep(self._identify_interval)

@@ -69,7 +69,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         # SQLite would store the offset-less text anyway; be explicit that it is UTC.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002  TypeDecorator signature
         if value is None:
             return None
         if value.tzinfo is None:

@@ -538,11 +538,15 @@ class TweepyXSource:
             headers = getattr(resp, "headers", None)
             self._remember(endpoint, headers)
             body = await _error_body(resp)
-            return self._fail(endpoint, label, int(resp.status), headers, body, not_found_ok)
+            return self._fail(
+                endpoint, label, int(resp.status), headers, body, not_found_ok=not_found_ok
+            )
         except aiohttp.ClientResponseError as exc:
             # tweepy could not decode an error body (an HTML 502 from a proxy, say)
             self._remember(endpoint, exc.headers)
-            return self._fail(endpoint, label, exc.status, exc.headers, {}, not_found_ok)
+            return self._fail(
+                endpoint, label, exc.status, exc.headers, {}, not_found_ok=not_found_ok
+            )
         except (aiohttp.ClientError, TimeoutError) as exc:
             reason = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
             raise _Retry(reason) from None
@@ -564,6 +568,7 @@ class TweepyXSource:
         status: int,
         headers: Mapping[str, str] | None,
         body: Mapping[str, Any],
+        *,
         not_found_ok: bool,
     ) -> _Answer:
         """Map an error status to `_Retry`, `_RateLimitedNow`, a core error, or a not-found."""

@@ -164,7 +164,7 @@ def _newest_first(post: Mapping[str, Any]) -> tuple[str, int]:
     return (str(post.get("created_at")), int(str(post.get("id", "0")) or 0))
 
 
-def matching_posts(
+def matching_posts(  # noqa: PLR0913  the window options mirror X's search parameters, keyword-only
     posts: Iterable[Mapping[str, Any]],
     authors: Mapping[str, Mapping[str, Any]],
     matcher: Matcher,

@@ -378,7 +378,7 @@ def _handle(rng: random.Random, first: str, niche: str, bought: bool, digits: bo
 
 
 def _metrics_user(
-    rev: str, followers: int, following: int, posts: int, listed: int, likes: int
+    rev: str, *, followers: int, following: int, posts: int, listed: int, likes: int
 ) -> dict[str, int]:
     count_name = "post_count" if rev == "new" else "tweet_count"
     return {
@@ -449,7 +449,12 @@ def _make_user(
         if default_avatar
         else f"https://pbs.twimg.com/profile_images/{user_id}/avatar_normal.jpg",
         "public_metrics": _metrics_user(
-            rev, followers, following, posts, listed, rng.randint(50, posts * 3 + 100)
+            rev,
+            followers=followers,
+            following=following,
+            posts=posts,
+            listed=listed,
+            likes=rng.randint(50, posts * 3 + 100),
         ),
     }
     return obj, niche, rev, lang
@@ -619,8 +624,10 @@ def generate_followers(
 def dumps(dataset: Mapping[str, Any]) -> str:
     """JSON with one record per line: compact, yet diffs stay readable."""
     lines = ["{"]
-    for key in ("observed_at", "note", "labels"):
-        lines.append(f"  {json.dumps(key)}: {json.dumps(dataset[key], ensure_ascii=False)},")
+    lines.extend(
+        f"  {json.dumps(key)}: {json.dumps(dataset[key], ensure_ascii=False)},"
+        for key in ("observed_at", "note", "labels")
+    )
     for key, last in (("users", False), ("posts", True)):
         records = dataset[key]
         lines.append(f"  {json.dumps(key)}: [")

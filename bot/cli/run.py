@@ -9,6 +9,6 @@ from bot.runner import run_bot
 from bot.wiring import Services
 
 
-async def cmd_run(svc: Services, args: argparse.Namespace) -> int:
+async def cmd_run(svc: Services, args: argparse.Namespace) -> int:  # noqa: ARG001  every CLI handler takes (svc, args)
     await run_bot(svc)
     return EXIT_OK

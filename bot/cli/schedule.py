@@ -91,13 +91,12 @@ def _work(svc: Services, args: argparse.Namespace, clock: Clock | None = None) -
         discovery, meter = build_discovery(svc.settings, svc.storage, svc.x, clock)
     return build_scheduled_work(
         svc.settings,
-        svc.database,
         svc.storage,
-        svc.x,
-        clock,
-        discovery,
-        meter,
-        _sinks(svc, args),
+        x=svc.x,
+        clock=clock,
+        discovery=discovery,
+        meter=meter,
+        sinks=_sinks(svc, args),
         owner=svc.work.owner,
     )
 

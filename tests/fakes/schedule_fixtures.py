@@ -158,7 +158,7 @@ async def start_instance(
     database = await Database.connect(database_url)
     storage = SqlStorage(database)
     registry: dict[str, MessageSink] = sinks if sinks is not None else {}
-    scout, work = build_use_cases(config, database, storage, x, clock, registry, owner=owner)
+    scout, work = build_use_cases(config, storage, x=x, clock=clock, sinks=registry, owner=owner)
     work.delivery.pacing = pacing or {}
     return Instance(database, storage, scout, work, registry, clock)
 

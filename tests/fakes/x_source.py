@@ -52,7 +52,7 @@ _OLDEST = datetime.min.replace(tzinfo=UTC)
 class FakeX:
     """An `XSource` over accounts and posts tests hold and change; see the module doc."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913  one configurable fake: every switch keyword-only with a default
         self,
         users: Iterable[XUser] = (),
         posts: Iterable[Post] = (),

@@ -1206,7 +1206,7 @@ def _timeline(b: _Builder, acct: _Account) -> list[dict[str, Any]]:
 # --- generation ------------------------------------------------------------------
 
 
-def _user(
+def _user(  # noqa: PLR0913  one keyword-only argument per field of an X user object
     b: _Builder,
     rng: random.Random,
     *,

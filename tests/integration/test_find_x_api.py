@@ -167,7 +167,7 @@ async def test_no_budget_at_all_is_a_clear_failure(fake_x: FakeXServer, tmp_path
     ],
 )
 async def test_x_faults_become_clear_errors_or_are_retried(
-    fake_x: FakeXServer, tmp_path: Path, status: int, times: int, code: int, message: str
+    fake_x: FakeXServer, tmp_path: Path, *, status: int, times: int, code: int, message: str
 ) -> None:
     fake_x.fail_next("/2/tweets/search/recent", status, times=times)
     rc, payload, err = await find(fake_x, tmp_path / "bot.db", "fitness")

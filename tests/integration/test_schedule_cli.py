@@ -17,7 +17,7 @@ from bot.cli import main
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Any:
     monkeypatch.chdir(tmp_path)  # no stray .env
     # `main` configures logging for a process; here it would leak into later tests.
-    monkeypatch.setattr("bot.cli.entry.setup_logging", lambda level: None)
+    monkeypatch.setattr("bot.cli.entry.setup_logging", lambda _level: None)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("X_SOURCE", "sample")
     monkeypatch.setenv("SCHEDULER_ENABLED", "false")

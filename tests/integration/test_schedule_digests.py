@@ -77,8 +77,7 @@ async def test_fitness_digest_fires_at_0900_berlin_every_monday_across_dst_and_a
             if await bot.work.digests.run_due():
                 fired.append(clock.now())
             await bot.work.delivery.deliver_due()
-            for notice in sink(bot).to("gym")[delivered_so_far:]:
-                received.append(names(notice))
+            received.extend(names(notice) for notice in sink(bot).to("gym")[delivered_so_far:])
             delivered_so_far = len(sink(bot).to("gym"))
     finally:
         await bot.aclose()

@@ -333,9 +333,7 @@ async def test_forged_or_stale_requests_get_401_and_change_nothing(
     assert not fake_slack.calls_to("chat.postMessage")
 
 
-async def test_a_forged_track_click_changes_nothing(
-    slack_bot: SlackBot, fake_slack: FakeSlack
-) -> None:
+async def test_a_forged_track_click_changes_nothing(slack_bot: SlackBot) -> None:
     sent = await slack_bot.click("track:ineslifts", "ineslifts", secret="forged")
     await slack_bot.settle()
     assert sent.status == 401

@@ -330,9 +330,7 @@ async def test_timeouts_are_retried_then_unavailable(
     assert len(x_sleep.calls) == 1
 
 
-async def test_rate_limit_headers_reach_the_page(
-    fake_x: FakeXServer, x_source: TweepyXSource
-) -> None:
+async def test_rate_limit_headers_reach_the_page(x_source: TweepyXSource) -> None:
     first = await x_source.search_recent(FITNESS)
     second = await x_source.search_recent(FITNESS)
     assert first.rate_limit is not None
@@ -391,9 +389,7 @@ async def test_debug_logs_never_contain_the_token(
     assert len([f for f in tweepy_filters if type(f).__name__ == "_RedactBearer"]) == 1
 
 
-async def test_aclose_is_idempotent_and_source_reopens(
-    fake_x: FakeXServer, x_source: TweepyXSource
-) -> None:
+async def test_aclose_is_idempotent_and_source_reopens(x_source: TweepyXSource) -> None:
     await x_source.search_recent(FITNESS)
     await x_source.aclose()
     await x_source.aclose()

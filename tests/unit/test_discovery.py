@@ -125,7 +125,8 @@ def make(
     store = MemoryStorage()
     clock = FixedClock(NOW)
     meter = CostMeter(store, clock, Prices(), budget)
-    return Discovery(x, store, store, meter, clock, DiscoverySettings(**settings)), x, store, clock
+    discovery = Discovery(x, store, store, meter, clock, settings=DiscoverySettings(**settings))
+    return discovery, x, store, clock
 
 
 # --- what a search finds ------------------------------------------------------------------

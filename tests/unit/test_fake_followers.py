@@ -99,8 +99,8 @@ def test_age_is_measured_at_the_observation_time() -> None:
     assert profile_of(user, datetime(2026, 1, 11, tzinfo=UTC)).age_days == 10
     assert profile_of(user, datetime(2027, 1, 1, tzinfo=UTC)).age_days == 365
     # naive times are UTC; a creation time after the observation is age 0, not negative
-    naive = genuine(created_at=datetime(2026, 1, 1))
-    assert profile_of(naive, datetime(2026, 1, 2)).age_days == 1
+    naive = genuine(created_at=datetime(2026, 1, 1))  # noqa: DTZ001  naive on purpose
+    assert profile_of(naive, datetime(2026, 1, 2)).age_days == 1  # noqa: DTZ001  naive on purpose
     assert profile_of(user, datetime(2025, 1, 1, tzinfo=UTC)).age_days == 0
 
 
@@ -249,7 +249,7 @@ counts = st.integers(min_value=0, max_value=10**8)
     more=st.integers(min_value=1, max_value=10**6),
 )
 def test_more_followers_posts_lists_or_likes_never_look_more_fake(
-    followers: int, following: int, posts: int, listed: int, likes: int, age: int, more: int
+    *, followers: int, following: int, posts: int, listed: int, likes: int, age: int, more: int
 ) -> None:
     base = genuine(
         followers=followers,

@@ -215,7 +215,8 @@ async def test_relevancy_sort_ranks_by_engagement_and_freshness(source: SampleXS
 
     def score(post: Any) -> float:
         age = (NOW - post.created_at) / timedelta(hours=48)
-        return math.log1p(post.likes + post.replies + 2 * (post.reposts + post.quotes)) * math.pow(0.5, age)
+        interactions = post.likes + post.replies + 2 * (post.reposts + post.quotes)
+        return math.log1p(interactions) * math.pow(0.5, age)
 
     scores = [score(p) for p in relevant.posts]
     assert scores == sorted(scores, reverse=True)

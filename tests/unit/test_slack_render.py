@@ -196,7 +196,7 @@ def test_digest_is_always_one_message_within_limits() -> None:
 def test_paginate_never_exceeds_the_block_limit() -> None:
     for head in range(1, 4):
         for tail in range(1, 4):
-            for n in range(0, 120):
+            for n in range(120):
                 pages = paginate([{}] * head, [{"i": i} for i in range(n)], [{}] * tail)
                 assert all(len(p) <= MAX_BLOCKS for p in pages)
                 assert sum(len(p) for p in pages) == head + n + tail

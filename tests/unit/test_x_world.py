@@ -249,9 +249,7 @@ def test_listed_count_separates_creators_from_spam(world: XWorld) -> None:
     users = _users(world)
 
     def median_listed(kind: str) -> float:
-        listed: list[int] = [
-            users[u]["public_metrics"]["listed_count"] for u in world.ids_of(kind)
-        ]
+        listed: list[int] = [users[u]["public_metrics"]["listed_count"] for u in world.ids_of(kind)]
         return statistics.median(listed)
 
     assert median_listed("creator") >= 40

@@ -30,7 +30,7 @@ def _configured_url() -> str:
     return to_async_url(str(url))
 
 
-def _ours(name: str | None, type_: str, parent_names: object) -> bool:
+def _ours(name: str | None, type_: str, parent_names: object) -> bool:  # noqa: ARG001  alembic's include_name signature
     """Leave out tables another library creates itself (Slack's installation store), so
     autogenerate never proposes dropping them."""
     return not (type_ == "table" and name is not None and name.startswith("slack_"))
