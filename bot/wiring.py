@@ -25,7 +25,7 @@ from core.digests import Digests
 from core.discovery import Discovery, DiscoverySettings
 from core.errors import ScoutError
 from core.outbox import OutboxDelivery, RetryPolicy
-from core.ports import Clock, DigestUseCases, MessageSink, XSource
+from core.ports import Clock, DigestUseCases, MessageSink, ScheduleStore, Storage, XSource
 from core.refresh import Refresher
 from core.scout import Scout
 from core.watchlist import Watchlists
@@ -67,7 +67,8 @@ class Services:
 class ScheduledWork:
     """The scheduled use cases (refresh, digests, outbox delivery) and their store."""
 
-    store: SqlScheduleStore
+    # A port, so the command line reaches it only through what the core declares.
+    store: ScheduleStore
     refresher: Refresher
     digests: Digests
     delivery: OutboxDelivery
@@ -170,7 +171,7 @@ def build_use_cases(
 
 
 def build_discovery(
-    settings: Settings, storage: SqlStorage, x: XSource, clock: Clock
+    settings: Settings, storage: Storage, x: XSource, clock: Clock
 ) -> tuple[Discovery, CostMeter]:
     """Search, and the cost meter every use case charges."""
     meter = CostMeter(
