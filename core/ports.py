@@ -53,6 +53,11 @@ class XSource(Protocol):
         """`"x-api"` or `"sample"`: shown with every result."""
         ...
 
+    @property
+    def covered_niches(self) -> tuple[str, ...] | None:
+        """The niches this source has posts on (the bundled sample); None: any (live X)."""
+        ...
+
     async def search_recent(
         self,
         query: str,

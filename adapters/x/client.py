@@ -271,6 +271,10 @@ class TweepyXSource:
         return "x-api"
 
     @property
+    def covered_niches(self) -> tuple[str, ...] | None:
+        return None  # live X covers every niche
+
+    @property
     def base_url(self) -> str:
         return str(self._base)
 

@@ -28,7 +28,7 @@ from adapters.x.parse import (
     parse_users_page,
 )
 from adapters.x.query_match import Matcher, parse_query
-from adapters.x.sample_gen import SAMPLE_PATH, generate_followers, shift_dataset
+from adapters.x.sample_gen import NICHES, SAMPLE_PATH, generate_followers, shift_dataset
 from core.errors import XBadQuery
 from core.models import FollowersPage, PostCounts, SearchPage, TimelinePage, UsersPage
 from core.ports import SORT_ORDERS
@@ -439,6 +439,10 @@ class SampleXSource:
     @property
     def name(self) -> str:
         return "sample"
+
+    @property
+    def covered_niches(self) -> tuple[str, ...] | None:
+        return tuple(NICHES)
 
     async def dataset(self) -> dict[str, Any]:
         """The date-shifted dataset (loaded on first call)."""

@@ -85,6 +85,9 @@ class FakeX:
         self.faults: dict[Kind, list[Exception | None]] = {}
         self.calls: list[tuple[Kind, Any]] = []
         self.name: str = name or (backing.name if backing is not None else "x-api")
+        self.covered_niches: tuple[str, ...] | None = (
+            backing.covered_niches if backing is not None else None
+        )
 
     # --- what tests change ----------------------------------------------------------------
 
