@@ -1,7 +1,8 @@
 """A local fake Discord: REST (`/api/v10`) and the gateway websocket, on one aiohttp server.
 
 The real discord.py client connects to it. It speaks enough of the wire protocol for the
-bot: login (`/users/@me`, `/oauth2/applications/@me`), `/gateway/bot`, command sync,
+bot: login (`/users/@me`, `/oauth2/applications/@me`), the application
+(`/applications/@me`, as `influencer-bot doctor` reads it), `/gateway/bot`, command sync,
 interaction callbacks, webhook follow-ups and message edits, channel messages, and on the
 websocket HELLO, IDENTIFY, heartbeats, READY, then INTERACTION_CREATE events the test
 sends. Message payloads are checked against Discord's limits (400 50035 otherwise), and
@@ -218,6 +219,12 @@ class FakeDiscord:
             1_200_000_000_000_000_002: [1_300_000_000_000_000_003],
         }
         self.forbidden_channels: dict[int, int] = {}  # channel id -> Discord error code (403)
+        # The application as the developer portal set it: `flags` carries the privileged
+        # intents (1 << 12 presence, 1 << 14 members, 1 << 18 message content, and their
+        # "_LIMITED" twins one bit up); `bot_public` is "Public Bot".
+        self.application_flags = 0
+        self.bot_public = True
+        self.bot_require_code_grant = False
         self.recommended_shards = recommended_shards
         self.requests: list[RecordedRequest] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" / "guild:<id>"
@@ -565,6 +572,11 @@ class FakeDiscord:
             return _json({**self._user(int(self.bot_user_id)), "bot": True})
         if path == "/oauth2/applications/@me" and method == "GET":
             return _json(self._application())
+        if path == "/applications/@me" and method == "GET":
+            bot = {**self._user(int(self.bot_user_id)), "bot": True}
+            return _json(
+                {**self._application(), "bot": bot, "approximate_guild_count": len(self.guilds)}
+            )
         if path == "/gateway/bot" and method == "GET":
             return _json(
                 {
@@ -594,11 +606,11 @@ class FakeDiscord:
             "name": "Influencer Scout (fake)",
             "icon": None,
             "description": "",
-            "bot_public": True,
-            "bot_require_code_grant": False,
+            "bot_public": self.bot_public,
+            "bot_require_code_grant": self.bot_require_code_grant,
             "verify_key": "0" * 64,
             "owner": self._user(1_500_000_000_000_000_099),
-            "flags": 0,
+            "flags": self.application_flags,
             "team": None,
             "summary": "",
         }

@@ -31,6 +31,8 @@ from urllib.parse import urlencode
 from aiohttp import WSMsgType, web
 
 RESPONSE_URL_USES = 5
+# What a workspace grants a bot token unless a test says otherwise (the manifest's scopes).
+DEFAULT_SCOPES = ("commands", "chat:write", "chat:write.public")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Team:
     name: str = "Test Team"
     bot_user_id: str = "UBOT"
     bot_id: str = "BBOT"
+    # Sent back in the `x-oauth-scopes` header of every call the token makes, as Slack does.
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
 
 
 @dataclass
@@ -123,8 +127,22 @@ class FakeSlack:
 
     # --- test controls ----------------------------------------------------------------
 
-    def add_team(self, team_id: str, bot_token: str, name: str = "Test Team") -> Team:
-        team = Team(team_id, bot_token, name, bot_user_id=f"UBOT{team_id}", bot_id=f"B{team_id}")
+    def add_team(
+        self,
+        team_id: str,
+        bot_token: str,
+        name: str = "Test Team",
+        *,
+        scopes: tuple[str, ...] = DEFAULT_SCOPES,
+    ) -> Team:
+        team = Team(
+            team_id,
+            bot_token,
+            name,
+            bot_user_id=f"UBOT{team_id}",
+            bot_id=f"B{team_id}",
+            scopes=scopes,
+        )
         self.teams[bot_token] = team
         return team
 
@@ -261,6 +279,12 @@ class FakeSlack:
         team = self.teams.get(token or "")
         if team is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        response = self._team_api(method, team, args)
+        response.headers["x-oauth-scopes"] = ",".join(team.scopes)
+        return response
+
+    def _team_api(self, method: str, team: Team, args: Mapping[str, Any]) -> web.Response:
+        """The methods a workspace's bot token calls."""
         if method == "auth.test":
             return web.json_response(
                 {

@@ -1,9 +1,10 @@
 """A real local HTTP server speaking the X API v2 wire format, for integration tests.
 
 Serves recent search, recent counts, user timelines, user lookups (by ids and
-usernames) and followers from a dataset produced by `adapters.x.sample_gen.generate()`
-or from a generated world (`tests.fakes.x_world`), with per-endpoint rate-limit
-headers, X-shaped error bodies, X's pay-per-use billing, and fault injection:
+usernames), followers and the project's usage (`GET /2/usage/tweets`) from a dataset
+produced by `adapters.x.sample_gen.generate()` or from a generated world
+(`tests.fakes.x_world`), with per-endpoint rate-limit headers, X-shaped error bodies,
+X's pay-per-use billing, and fault injection:
 
     async with FakeXServer(dataset, bearer="test-token") as server:
         server.fail_next("/2/tweets/search/recent", 503, times=2)
@@ -70,11 +71,14 @@ DEFAULT_LIMITS = {
     "followers": 300,
     "tweets": 10_000,
     "counts": 300,
+    "usage": 50,
 }
 WINDOW_SECONDS = 900
 POST_USD = 0.005
 USER_USD = 0.010
 COUNT_REQUEST_USD = 0.005
+# Post reads a pay-per-use project may make in a billing month (`GET /2/usage/tweets`).
+PROJECT_POST_CAP = 2_000_000
 SEARCH_EXPANSIONS = frozenset(
     {
         "author_id",
@@ -352,6 +356,7 @@ class FakeXServer:
         app.router.add_get(p + "/2/users/by", self._users_by)
         app.router.add_get(p + "/2/users/{id}/followers", self._followers)
         app.router.add_get(p + "/2/users/{id}/tweets", self._timeline)
+        app.router.add_get(p + "/2/usage/tweets", self._usage)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -482,6 +487,8 @@ class FakeXServer:
             return "followers"
         if path.startswith("/2/users/") and path.endswith("/tweets"):
             return "tweets"
+        if path.startswith("/2/usage"):
+            return "usage"
         return "users"
 
     def _take_fault(self, path: str) -> _Fault | None:
@@ -934,6 +941,29 @@ class FakeXServer:
 
     async def _users_by(self, request: web.Request) -> web.StreamResponse:
         return await self._lookup(request, "usernames")
+
+    async def _usage(self, request: web.Request) -> web.StreamResponse:
+        """The project's Post reads this month (billed posts, once per day each).
+
+        Returns no posts or users, so nothing on it is billed.
+        """
+        days = self._int_param(request, "days", 7, 1, 90)
+        if isinstance(days, web.Response):
+            return days
+        today = self._now().date()
+        this_month = (today.year, today.month)
+        month = [d for day, d in self._ledger.items() if (day.year, day.month) == this_month]
+        next_month = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+        return web.json_response(
+            {
+                "data": {
+                    "cap_reset_day": (next_month - today).days,
+                    "project_cap": str(PROJECT_POST_CAP),
+                    "project_id": "1369785403853424",
+                    "project_usage": str(sum(len(d.posts) for d in month)),
+                }
+            }
+        )
 
     async def _followers(self, request: web.Request) -> web.StreamResponse:
         user_id = request.match_info["id"]
