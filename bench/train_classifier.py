@@ -41,7 +41,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from adapters.x.parse import parse_datetime, parse_user  # noqa: E402
-from adapters.x.sample_gen import generate, generate_followers  # noqa: E402
+from adapters.x.sample_gen import generate, labelled_followers  # noqa: E402
 from bench.results import RESULTS, write_section  # noqa: E402
 from core.fake_followers import (  # noqa: E402
     FEATURES,
@@ -430,9 +430,9 @@ def synthetic_check(model: Fit) -> tuple[dict[str, float], dict[str, float]]:
     observed = parse_datetime(dataset["observed_at"]) or datetime.now(UTC)
     rows: list[tuple[Example, Example]] = []
     for user in dataset["users"][:40]:
-        for obj in generate_followers(user, fake_share=0.5, limit=200, observed_at=observed):
+        for obj, fake in labelled_followers(user, fake_share=0.5, limit=200, observed_at=observed):
             parsed = parse_user(obj)
-            label = int(parsed.default_avatar)  # the generator gives every fake the egg
+            label = int(fake)  # the generator's truth: not every fake has the egg
             plain = feature_values(profile_of(parsed, observed))
             hidden = dict(plain, default_avatar=0.0)
             rows.append(

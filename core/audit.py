@@ -146,7 +146,9 @@ class Audits:
         target = min(wanted, user.followers)
         estimate = followers_cost_usd(self._meter, target)
         limit = self.settings.confirm_above_usd
-        if not confirmed and not self._meter.simulate and limit is not None and estimate > limit:
+        # The sample asks too (its answer says what the audit would cost on X): it is
+        # where people first try the bot, so it shows the flow they will meet on X.
+        if not confirmed and limit is not None and estimate > limit:
             return AuditNeedsConfirmation(
                 handle=user.username,
                 sample=wanted,

@@ -66,6 +66,7 @@ from core.errors import (
 )
 from core.models import FollowersPage, PostCounts, RateLimit, SearchPage, TimelinePage, UsersPage
 from core.ports import SORT_ORDERS
+from core.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -477,7 +478,8 @@ class TweepyXSource:
 
         def give_up(state: RetryCallState) -> NoReturn:
             raise XUnavailable(
-                f"X is not answering ({_reason(state)}) after {state.attempt_number} attempts; "
+                f"X is not answering ({_reason(state)}) after "
+                f"{plural(state.attempt_number, 'attempt')}; "
                 "try again in a few minutes."
             ) from None
 

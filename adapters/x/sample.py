@@ -28,7 +28,13 @@ from adapters.x.parse import (
     parse_users_page,
 )
 from adapters.x.query_match import Matcher, parse_query
-from adapters.x.sample_gen import NICHES, SAMPLE_PATH, generate_followers, shift_dataset
+from adapters.x.sample_gen import (
+    COVERED_NICHES,
+    SAMPLE_PATH,
+    audience_fake_share,
+    generate_followers,
+    shift_dataset,
+)
 from core.errors import XBadQuery
 from core.models import FollowersPage, PostCounts, SearchPage, TimelinePage, UsersPage
 from core.ports import SORT_ORDERS
@@ -442,7 +448,7 @@ class SampleXSource:
 
     @property
     def covered_niches(self) -> tuple[str, ...] | None:
-        return tuple(NICHES)
+        return COVERED_NICHES
 
     async def dataset(self) -> dict[str, Any]:
         """The date-shifted dataset (loaded on first call)."""
@@ -584,7 +590,7 @@ class SampleXSource:
             raise XBadQuery(str(exc)) from None
         followers = self._followers.get(str(user_id))
         if followers is None:
-            share = 0.7 if str(user_id) in self._bought else 0.08
+            share = audience_fake_share(str(user_id), bought=str(user_id) in self._bought)
             followers = generate_followers(user, fake_share=share, observed_at=self._clock())
             self._followers[str(user_id)] = followers
         size = max(1, min(1000, max_results))

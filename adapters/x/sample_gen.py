@@ -1,6 +1,7 @@
 """Deterministic generator of an X-API-shaped sample dataset.
 
-The bundled `sample_data/sample.json` is the output of `generate()`; run
+The bundled `sample_data/sample.json` is the output of `sample_dataset()`: `generate()`
+plus the hand-written `FEATURED` accounts the help and README name. Run
 `python -m adapters.x.sample_gen` to rewrite it. Tests and benchmarks call
 `generate()` directly (with more users) to seed the fake X server.
 
@@ -21,6 +22,7 @@ import math
 import random
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -302,6 +304,10 @@ NICHES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# What the bundled sample has posts on: every niche, then the narrower topics its
+# featured accounts post on (shown when a search finds nothing on the sample).
+COVERED_NICHES: tuple[str, ...] = (*NICHES, "home workout")
+
 _OFF_TOPIC = (
     "Monday again. Coffee first, emails later",
     "Anyone else watching the game tonight?",
@@ -327,11 +333,178 @@ _NON_EN = {
         "Video novo sobre {kw} no canal",
     ),
 }
+_FAKE_BIOS = (
+    "Love life",
+    "Music lover",
+    "Crypto | Forex | Freedom",
+    "Follow back",
+    "Dreamer",
+)
 _BUY_BIOS = (
     "Entrepreneur | Investor | DM for promo",
     "Follow for daily motivation. Collabs open",
     "Living my best life. Business inquiries in DMs",
     "",
+)
+
+
+# Accounts the help, the README and the error messages name, and the nano accounts the
+# help's `home workout tier:nano` example finds: written by hand, so every example works
+# on the sample (tests/integration/test_examples.py runs them all). Invented people.
+@dataclass(frozen=True, slots=True)
+class Featured:
+    handle: str
+    name: str
+    niche: str
+    followers: int
+    bio: str
+    location: str
+    lines: tuple[str, ...]
+    engagement: float  # interactions per follower on a typical post
+
+
+FEATURED: tuple[Featured, ...] = (
+    Featured(
+        "jane_lifts",
+        "Jane Okafor",
+        "fitness",
+        23_400,
+        "Strength coach for busy people. Gym or no gym, every workout counts. Fitness and "
+        "honest programming",
+        "Leeds, UK",
+        (
+            "Deadlift day at the gym: 3x5 at 110kg, slow and clean. Strength is a skill "
+            "#strengthtraining",
+            "No gym this week? A 25-minute workout with one dumbbell: goblet squats, push-ups, "
+            "rows, planks #homeworkout #fitness",
+            "Consistency beats intensity. Three strength sessions a week is plenty to start "
+            "#fitness",
+            "Client win: first chin-up at 52. Strength training has no age limit #strengthtraining",
+            "Protein at breakfast made the biggest difference for my clients this year #fitness",
+            "One kettlebell, four rounds: swings, presses, lunges. A workout for hotel rooms "
+            "#homeworkout",
+            "Deload week is part of the plan, not a failure #strengthtraining #fitness",
+            "Squat depth matters less than squatting often. Film a set at the gym and check "
+            "#fitness",
+            "Coffee with @runwithraj about strength work for runners. Hips and calves first "
+            "#strengthtraining",
+            "Form check Friday: send me your squat and I will reply with one fix #fitness",
+        ),
+        0.021,
+    ),
+    Featured(
+        "runwithraj",
+        "Raj Menon",
+        "running",
+        18_700,
+        "Run coach. Marathons, easy miles and the odd trail race",
+        "London",
+        (
+            "Easy 12k this morning, kept it truly easy. Most running should feel boring #running",
+            "Marathon block week 6: long run of 28k at easy pace, fuelling every 30 minutes "
+            "#marathon #running",
+            "Strides after easy runs: 6 x 20 seconds, relaxed and quick #running",
+            "Trail running on Sunday, mud to the knees and worth it #trailrunning",
+            "Strength work for runners with @jane_lifts: hips, calves, single-leg. Twice a week "
+            "#running",
+            "Race week checklist for the marathon: sleep, carbs, nothing new on race day #marathon",
+            "Threshold session: 3 x 10 minutes at half marathon pace #running",
+            "Parkrun PB for one of my runners this morning, 5k in 19:48 #parkrun #running",
+        ),
+        0.018,
+    ),
+    Featured(
+        "sweatwithsami",
+        "Sami Torres",
+        "fitness",
+        4_300,
+        "Home workouts for small flats. No gym, no excuses, fitness for real life",
+        "Madrid",
+        (
+            "20-minute home workout, no equipment: squats, push-ups, glute bridges, planks "
+            "#homeworkout",
+            "Small flat, quiet neighbours: a no-jump home workout that still gets you sweaty "
+            "#homeworkout #fitness",
+            "Day 12 of my home workout challenge. Who is still with me? #homeworkout",
+            "A backpack full of books is a great weight for a home workout #homeworkout",
+            "Rest day walk, 8,000 steps and a stretch #fitness",
+            "New home workout video tomorrow: a full-body circuit for beginners #homeworkout",
+        ),
+        0.045,
+    ),
+    Featured(
+        "livingroomlifts",
+        "Ada Brennan",
+        "fitness",
+        2_600,
+        "Mum of two, personal trainer, lifting in the living room. Home workouts",
+        "Cork, Ireland",
+        (
+            "Nap-time home workout: 3 rounds of lunges, rows and a 1-minute plank "
+            "#homeworkout #fitness",
+            "You do not need a gym. Two dumbbells and a chair make a complete home workout "
+            "#homeworkout",
+            "Home workout for tired days: ten minutes, mobility and a short walk after "
+            "#homeworkout",
+            "Progress photo: 18 months of living room training #fitness",
+            "Chair step-ups are underrated in a home workout #homeworkout",
+        ),
+        0.05,
+    ),
+    Featured(
+        "kettlebellkat",
+        "Kat Osei",
+        "fitness",
+        7_800,
+        "Kettlebell coach: one bell and a home workout plan. Fitness and strength",
+        "Accra / Berlin",
+        (
+            "One kettlebell home workout: 10 swings, 5 goblet squats, 5 presses each side, "
+            "EMOM for 15 minutes #homeworkout #kettlebell",
+            "Swing technique for your home workout: hinge, snap, float. Your back will thank "
+            "you #kettlebell",
+            "A home workout does not need more than one bell and a plan #homeworkout",
+            "Turkish get-ups slow you down in the best way #kettlebell #fitness",
+            "Saturday home workout is live on my page, 30 minutes, one bell #homeworkout",
+            "Bought a heavier bell, 20kg feels like a new toy #kettlebell",
+        ),
+        0.032,
+    ),
+    Featured(
+        "tinyflatfit",
+        "Ben Ruiz",
+        "fitness",
+        1_900,
+        "Fitness in 12 square metres. Home workouts, bodyweight, no kit",
+        "Glasgow",
+        (
+            "Bodyweight home workout for a tiny flat: squats, push-ups, dips on a chair "
+            "#homeworkout",
+            "Week 3 of a pull-up bar in the doorway. Best 20 pounds I spent #homeworkout",
+            "Home workout done before work, 15 minutes, feeling good #homeworkout #fitness",
+            "Neighbour asked about the thumping. Switched to a no-jump home workout #homeworkout",
+            "Stretching on the kitchen floor counts #fitness",
+        ),
+        0.048,
+    ),
+    Featured(
+        "homegymhugo",
+        "Hugo Lind",
+        "fitness",
+        5_600,
+        "Garage gym on a budget. Home workouts and honest kit reviews. Fitness",
+        "Gothenburg",
+        (
+            "Budget home gym, year two: rack, bar, plates and a bench for less than a "
+            "gym membership #homegym #homeworkout",
+            "Home workout for the cold garage: warm-up longer, lift a little lighter #homeworkout",
+            "Kit review: adjustable dumbbells after six months of home workouts #homegym",
+            "Simple home workout split: upper, lower, full. Three days #homeworkout #fitness",
+            "Rubber mats save floors and ankles #homegym",
+            "Sunday home workout: 5x5 squats in the garage while it snows #homeworkout",
+        ),
+        0.035,
+    ),
 )
 
 
@@ -540,6 +713,80 @@ def generate(
     }
 
 
+def sample_dataset(seed: int = 7, observed_at: datetime = OBSERVED_AT) -> dict[str, Any]:
+    """The bundled sample: `generate()` plus the `FEATURED` accounts and their posts.
+
+    Tests and benchmarks that want a world without hand-written accounts call
+    `generate()`; the featured accounts draw on their own random numbers, so the
+    generated part is the same either way.
+    """
+    data = generate(seed=seed, observed_at=observed_at)
+    taken = {str(u["username"]).lower() for u in data["users"]}
+    for n, spec in enumerate(FEATURED):
+        if spec.handle.lower() in taken:
+            raise ValueError(f"featured handle @{spec.handle} is taken in the sample")
+        user, posts = _featured(spec, n, observed_at)
+        data["users"].append(user)
+        data["posts"].extend(posts)
+    data["posts"].sort(key=lambda p: int(p["id"]), reverse=True)
+    return data
+
+
+def _featured(
+    spec: Featured, n: int, observed_at: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A featured account as X shows it, with its posts spread over the last 7 days."""
+    rng = random.Random(zlib.crc32(spec.handle.encode()))
+    rev = "new" if n % 2 == 0 else "old"
+    user_id = str(1_600_000_000 + n * 104_729 + rng.randrange(1_000))
+    age_days = rng.randint(1_100, 3_600)
+    posts_total = int(age_days * rng.uniform(0.8, 2.5))
+    user: dict[str, Any] = {
+        "id": user_id,
+        "name": spec.name,
+        "username": spec.handle,
+        "created_at": _iso(observed_at - timedelta(days=age_days, seconds=rng.randrange(86_400))),
+        "description": spec.bio,
+        "location": spec.location,
+        "url": f"https://example.com/{spec.handle}",
+        "verified": False,
+        "protected": False,
+        "profile_image_url": f"https://pbs.twimg.com/profile_images/{user_id}/avatar_normal.jpg",
+        "public_metrics": _metrics_user(
+            rev,
+            followers=spec.followers,
+            following=rng.randint(180, 900),
+            posts=posts_total,
+            listed=int(spec.followers * rng.uniform(0.004, 0.012)),
+            likes=rng.randint(posts_total, posts_total * 3),
+        ),
+    }
+    posts: list[dict[str, Any]] = []
+    window = 7 * 86_400 - 3_600
+    for k, text in enumerate(spec.lines):
+        # spread evenly over the week, newest first, with some jitter
+        offset = int(window * (k + rng.uniform(0.1, 0.9)) / len(spec.lines))
+        created = observed_at - timedelta(seconds=max(60, offset))
+        post_id = _snowflake(created, 0x300000 + n * 64 + k)
+        interactions = spec.followers * spec.engagement * math.exp(rng.gauss(0, 0.35))
+        post: dict[str, Any] = {
+            "id": post_id,
+            "author_id": user_id,
+            "created_at": _iso(created),
+            "lang": "en",
+            "text": text,
+            "edit_history_tweet_ids": [post_id],
+            "public_metrics": {
+                "repost_count" if rev == "new" else "retweet_count": int(interactions * 0.12),
+                "reply_count": int(interactions * 0.07),
+                "like_count": int(interactions * 0.78),
+                "quote_count": int(interactions * 0.03),
+            },
+        }
+        posts.append(post)
+    return user, posts
+
+
 def shift_dataset(dataset: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """A deep copy whose dates moved by `now - observed_at`, so the sample always looks recent."""
     shifted = copy.deepcopy(dict(dataset))
@@ -553,6 +800,13 @@ def shift_dataset(dataset: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     return shifted
 
 
+def audience_fake_share(user_id: str, *, bought: bool) -> float:
+    """How much of an account's audience is fake: a real creator's 5–15 %, a bought
+    audience's 42–58 % (deterministic per account, so audits repeat)."""
+    rng = random.Random(zlib.crc32(f"share:{user_id}".encode()))
+    return rng.uniform(0.42, 0.58) if bought else rng.uniform(0.05, 0.15)
+
+
 def generate_followers(
     user: Mapping[str, Any],
     *,
@@ -562,63 +816,103 @@ def generate_followers(
 ) -> list[dict[str, Any]]:
     """Deterministic follower user objects for `user`, most recent first.
 
-    `fake_share` of them look fake (new, default avatar, digits handle, no followers,
-    following thousands); fakes are denser among the most recent followers, as with a
-    bought audience. At most `limit` objects, never more than the account's followers.
+    `fake_share` of them are fakes (see `labelled_followers`). At most `limit` objects,
+    never more than the account's followers.
+    """
+    return [
+        obj
+        for obj, _fake in labelled_followers(
+            user, fake_share=fake_share, limit=limit, observed_at=observed_at
+        )
+    ]
+
+
+def labelled_followers(
+    user: Mapping[str, Any],
+    *,
+    fake_share: float = 0.1,
+    limit: int = 2_000,
+    observed_at: datetime = OBSERVED_AT,
+) -> list[tuple[dict[str, Any], bool]]:
+    """`generate_followers` with the ground truth: (user object, built as a fake).
+
+    Every fake follows far more accounts than follow it (what bought followers are
+    for); each other tell (default avatar, empty bio, new, hardly posts, never likes)
+    shows on only some of them, as on real marketplaces, so fakes differ in how many
+    signs they show. Fakes are a little denser among the most recent followers, as
+    after a purchase. Some genuine followers are lurkers who post little.
     """
     rng = random.Random(zlib.crc32(str(user.get("id")).encode()))
     metrics = user.get("public_metrics") or {}
     count = max(0, min(limit, int(metrics.get("followers_count", 0))))
-    out: list[dict[str, Any]] = []
+    out: list[tuple[dict[str, Any], bool]] = []
     base = int(str(user.get("id", "0"))) * 10_000 if str(user.get("id", "")).isdigit() else 0
     for k in range(count):
-        # front-load fakes: the first third of the list is twice as likely to be fake
-        share = min(1.0, fake_share * (1.5 if k < count / 3 else 0.75))
+        share = min(1.0, fake_share * (1.15 if k < count / 3 else 0.925))
         fake = rng.random() < share
         fid = str(9_000_000_000_000 + base + k)
-        first = rng.choice(_FIRST).lower()
-        if fake:
-            handle = (first + "".join(rng.choice("0123456789") for _ in range(9)))[:15]
-            created = observed_at - timedelta(days=rng.randint(3, 150))
-            obj: dict[str, Any] = {
-                "id": fid,
-                "name": first.capitalize(),
-                "username": handle,
-                "created_at": _iso(created),
-                "description": "",
-                "profile_image_url": _DEFAULT_AVATAR,
-                "verified": False,
-                "protected": False,
-                "public_metrics": {
-                    "followers_count": rng.randint(0, 15),
-                    "following_count": rng.randint(300, 5_000),
-                    "tweet_count": rng.randint(0, 8),
-                    "listed_count": 0,
-                },
-            }
-        else:
-            handle = f"{first}_{rng.choice(_SUR_A).lower()}{rng.randint(1, 99)}"[:15]
-            created = observed_at - timedelta(days=rng.randint(300, 5_000))
-            obj = {
-                "id": fid,
-                "name": f"{first.capitalize()} {rng.choice(_SUR_A)}{rng.choice(_SUR_B)}",
-                "username": handle,
-                "created_at": _iso(created),
-                "description": rng.choice(
-                    ("", "Just here for the threads", "Dog person", "Learning")
-                ),
-                "profile_image_url": f"https://pbs.twimg.com/profile_images/{fid}/a_normal.jpg",
-                "verified": False,
-                "protected": rng.random() < 0.05,
-                "public_metrics": {
-                    "followers_count": rng.randint(15, 3_000),
-                    "following_count": rng.randint(50, 1_500),
-                    "tweet_count": rng.randint(100, 20_000),
-                    "listed_count": rng.randint(0, 20),
-                },
-            }
-        out.append(obj)
+        obj = (
+            _fake_follower(rng, fid, observed_at) if fake else _real_follower(rng, fid, observed_at)
+        )
+        out.append((obj, fake))
     return out
+
+
+def _fake_follower(rng: random.Random, fid: str, observed_at: datetime) -> dict[str, Any]:
+    first = rng.choice(_FIRST).lower()
+    digits = rng.random() < 0.5
+    handle = (
+        first + "".join(rng.choice("0123456789") for _ in range(rng.randint(6, 9)))
+        if digits
+        else f"{first}_{rng.choice(_SUR_A).lower()}{rng.choice(_SUR_B)}"
+    )[:15]
+    new = rng.random() < 0.45
+    created = observed_at - timedelta(days=rng.randint(3, 300) if new else rng.randint(400, 2_500))
+    silent = rng.random() < 0.35
+    return {
+        "id": fid,
+        "name": first.capitalize(),
+        "username": handle,
+        "created_at": _iso(created),
+        "description": "" if rng.random() < 0.4 else rng.choice(_FAKE_BIOS),
+        "profile_image_url": _DEFAULT_AVATAR
+        if rng.random() < 0.4
+        else f"https://pbs.twimg.com/profile_images/{fid}/p_normal.jpg",
+        "verified": False,
+        "protected": False,
+        "public_metrics": {
+            "followers_count": rng.randint(0, 40),
+            "following_count": rng.randint(600, 5_000),
+            "tweet_count": rng.randint(0, 8) if silent else rng.randint(20, 400),
+            "listed_count": 0,
+            "like_count": rng.randint(0, 5) if rng.random() < 0.3 else rng.randint(20, 2_000),
+        },
+    }
+
+
+def _real_follower(rng: random.Random, fid: str, observed_at: datetime) -> dict[str, Any]:
+    first = rng.choice(_FIRST).lower()
+    lurker = rng.random() < 0.15
+    created = observed_at - timedelta(days=rng.randint(300, 5_000))
+    return {
+        "id": fid,
+        "name": f"{first.capitalize()} {rng.choice(_SUR_A)}{rng.choice(_SUR_B)}",
+        "username": f"{first}_{rng.choice(_SUR_A).lower()}{rng.randint(1, 99)}"[:15],
+        "created_at": _iso(created),
+        "description": rng.choice(("", "Just here for the threads", "Dog person", "Learning")),
+        "location": rng.choice(_CITIES),
+        "url": "" if rng.random() < 0.8 else f"https://example.com/{fid[-6:]}",
+        "profile_image_url": f"https://pbs.twimg.com/profile_images/{fid}/a_normal.jpg",
+        "verified": False,
+        "protected": rng.random() < 0.05,
+        "public_metrics": {
+            "followers_count": rng.randint(5, 300) if lurker else rng.randint(15, 3_000),
+            "following_count": rng.randint(50, 1_500),
+            "tweet_count": rng.randint(5, 150) if lurker else rng.randint(100, 20_000),
+            "listed_count": rng.randint(0, 20),
+            "like_count": rng.randint(30, 40_000),
+        },
+    }
 
 
 def dumps(dataset: Mapping[str, Any]) -> str:
@@ -644,7 +938,7 @@ def dumps(dataset: Mapping[str, Any]) -> str:
 def write_sample(path: Path = SAMPLE_PATH) -> Path:
     """Regenerate the bundled sample file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(generate()), encoding="utf-8")
+    path.write_text(dumps(sample_dataset()), encoding="utf-8")
     log.info("wrote %s (%d bytes)", path, path.stat().st_size)
     return path
 

@@ -12,7 +12,18 @@ import pytest
 
 from adapters.x.parse import parse_user
 from adapters.x.sample import SampleXSource, decode_token, derive_entities, encode_token
-from adapters.x.sample_gen import OBSERVED_AT, SAMPLE_PATH, dumps, generate, shift_dataset
+from adapters.x.sample_gen import (
+    FEATURED,
+    OBSERVED_AT,
+    SAMPLE_PATH,
+    audience_fake_share,
+    dumps,
+    generate,
+    generate_followers,
+    labelled_followers,
+    sample_dataset,
+    shift_dataset,
+)
 from core.errors import XBadQuery
 from core.models import Mention, XUser
 
@@ -27,7 +38,7 @@ def source() -> SampleXSource:
 
 def test_bundled_file_is_the_generator_output() -> None:
     """The committed JSON must match `python -m adapters.x.sample_gen` (rerun it if this fails)."""
-    assert SAMPLE_PATH.read_text(encoding="utf-8") == dumps(generate())
+    assert SAMPLE_PATH.read_text(encoding="utf-8") == dumps(sample_dataset())
     assert SAMPLE_PATH.stat().st_size < 600_000
 
 
@@ -171,9 +182,12 @@ async def test_bought_accounts_have_fake_looking_followers(source: SampleXSource
     real_page = await source.followers(genuine, max_results=300)
 
     def share(users: tuple[XUser, ...]) -> float:
-        return sum(u.default_avatar for u in users) / len(users)
+        # what every built fake does: follows far more accounts than follow it
+        return sum(u.following >= 10 * (u.followers + 1) for u in users) / len(users)
 
-    assert share(fake_page.users) > 0.5 > 0.25 > share(real_page.users)
+    assert share(fake_page.users) > 0.4 > 0.2 > share(real_page.users)
+    eggs = sum(u.default_avatar for u in fake_page.users)
+    assert 0 < eggs < share(fake_page.users) * len(fake_page.users)  # not every fake is an egg
 
 
 async def test_loads_lazily_from_a_given_file(tmp_path: Path) -> None:
@@ -336,3 +350,49 @@ async def test_entities_are_derived_from_the_text_like_x() -> None:
     assert url["url"] == "https://example.com/plan"
     assert post["text"][url["start"] : url["end"]] == url["url"]
     assert derive_entities("nothing to see") == {}
+
+
+def test_the_sample_is_the_generated_world_plus_the_featured_accounts() -> None:
+    """The accounts the help and README name are in the bundled sample, and adding
+    them changes nothing generated (tests seeding the fake X from `generate()` agree)."""
+    data, plain = sample_dataset(), generate()
+    assert data["users"][: len(plain["users"])] == plain["users"]
+    assert {p["id"] for p in plain["posts"]} <= {p["id"] for p in data["posts"]}
+    assert len(data["users"]) == len(plain["users"]) + len(FEATURED) < 200
+    assert len({u["username"].lower() for u in data["users"]}) == len(data["users"])
+    assert len({u["id"] for u in data["users"]}) == len(data["users"])
+    assert len({p["id"] for p in data["posts"]}) == len(data["posts"])
+    by_handle = {u["username"]: u for u in data["users"]}
+    for spec in FEATURED:
+        user = by_handle[spec.handle]
+        assert user["public_metrics"]["followers_count"] == spec.followers
+        assert user["id"] not in data["labels"]["bought_audience"]
+        own = [p for p in data["posts"] if p["author_id"] == user["id"]]
+        assert len(own) == len(spec.lines)
+        for post in own:
+            created = datetime.fromisoformat(post["created_at"].replace("Z", "+00:00"))
+            assert OBSERVED_AT - timedelta(days=7) < created <= OBSERVED_AT
+    assert {"jane_lifts", "runwithraj"} <= set(by_handle)
+    nano = [s for s in FEATURED if s.followers < 10_000 and "#homeworkout" in " ".join(s.lines)]
+    assert len(nano) >= 5
+
+
+async def test_the_sample_names_the_niches_it_covers(source: SampleXSource) -> None:
+    covered = source.covered_niches
+    assert covered is not None
+    assert {"fitness", "running", "coffee", "vegan", "home workout"} <= set(covered)
+    page = await source.search_recent('("home workout" OR #homeworkout) lang:en')
+    assert page.posts  # a covered topic has posts
+
+
+def test_labelled_followers_are_the_followers_with_their_truth() -> None:
+    user = generate(n_users=4)["users"][0]
+    labelled = labelled_followers(user, fake_share=0.5, limit=300)
+    assert [obj for obj, _ in labelled] == generate_followers(user, fake_share=0.5, limit=300)
+    fakes = [obj for obj, fake in labelled if fake]
+    assert 0.35 < len(fakes) / len(labelled) < 0.65
+    assert all(f["public_metrics"]["following_count"] >= 600 for f in fakes)
+    assert sum(f["profile_image_url"].endswith("default_profile_normal.png") for f in fakes) > 0
+    assert (
+        audience_fake_share("1", bought=True) > 0.4 > 0.15 >= audience_fake_share("1", bought=False)
+    )
