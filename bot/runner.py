@@ -13,6 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from adapters.console.chat import ConsoleChat
 from adapters.storage.database import Database
+from bot.paths import data_dir
 from bot.settings import Settings
 from bot.wiring import Services
 from core.ports import MessageSink
@@ -80,6 +81,7 @@ async def run_bot(svc: Services) -> None:
     async with scheduled_work(svc):
         if not jobs:
             log.info("no Slack or Discord tokens: starting the terminal chat")
-            await ConsoleChat(svc.scout).run()
+            # History beside the database, so INFLUENCER_BOT_DATA_DIR moves both.
+            await ConsoleChat(svc.scout, history=data_dir() / "chat-history").run()
             return
         await asyncio.gather(*jobs)

@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, InstanceOf, SecretStr
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.paths import default_database_url
 from core.costs import Prices
 from core.errors import BadInput
 from core.ports import SORT_ORDERS
@@ -72,6 +73,13 @@ def _blank_is_unset(value: object) -> object:
     return value
 
 
+def _blank_is_default_database(value: object) -> object:
+    # `DATABASE_URL=`, as `.env.example` has it, means the per-user default file.
+    if isinstance(value, str) and not value.strip():
+        return default_database_url()
+    return value
+
+
 # Parsed from their `.env` text once, when Settings is built. NoDecode: the environment
 # holds `micro=10000,...`, not the JSON pydantic-settings would expect for these types.
 Tiers = Annotated[InstanceOf[TierBoundaries], NoDecode, BeforeValidator(_tiers)]
@@ -79,6 +87,7 @@ Weights = Annotated[InstanceOf[ScoringWeights], NoDecode, BeforeValidator(_weigh
 LikeBand = Annotated[tuple[float, float], NoDecode, BeforeValidator(_like_band)]
 Budget = Annotated[float | None, Field(ge=0), BeforeValidator(_no_budget)]
 OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_unset)]
+DatabaseUrl = Annotated[str, BeforeValidator(_blank_is_default_database)]
 
 
 class Settings(BaseSettings):
@@ -86,8 +95,9 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    # Storage
-    database_url: str = "sqlite:///influencer-bot.db"
+    # Storage: by default one SQLite file in the user's data directory (`bot.paths`),
+    # whichever folder the bot is started from.
+    database_url: DatabaseUrl = Field(default_factory=default_database_url)
 
     # X API
     x_bearer_token: SecretStr | None = None

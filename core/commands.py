@@ -12,9 +12,9 @@ Chat grammar: words are positional, `key:value` tokens are options
 
 from __future__ import annotations
 
+import difflib
 import enum
 import re
-import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
@@ -26,11 +26,12 @@ from core.audit import MIN_SAMPLE as AUDIT_MIN_SAMPLE
 from core.errors import BadInput
 from core.models import WEEKDAYS, SearchRequest, Tier
 from core.tiers import parse_count
+from core.zones import canonical_zone
 
 T = TypeVar("T")
 
 MAX_LIMIT = 50
-MAX_HANDLES = 25
+MAX_HANDLES = 100  # chat; the command line takes any number, X is asked 100 at a time
 MAX_TEXT = 2_000
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 # A profile link as copied from X, share parameters and all (`?s=21&t=...`).
@@ -70,11 +71,17 @@ class DigestAction(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class DigestCommand:
+    """A `/digest` action; `weekday`, `at` and `tz` are None when not given.
+
+    A new subscription fills what is missing with the defaults; a re-subscription keeps
+    what the channel set before (`core.digests.Digests.subscribe`).
+    """
+
     action: DigestAction
     niche: str = ""
-    weekday: int = 0
-    at: time = field(default_factory=lambda: time(9, 0))
-    tz: str = "UTC"
+    weekday: int | None = None
+    at: time | None = None
+    tz: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +148,14 @@ class Options:
     read with its spec has that spec's type.
     """
 
-    __slots__ = ("_values",)
+    __slots__ = ("_given", "_values")
 
-    def __init__(self, values: Mapping[str, object] | None = None) -> None:
+    def __init__(
+        self, values: Mapping[str, object] | None = None, given: Sequence[str] | None = None
+    ) -> None:
         self._values = dict(values or {})
+        # Which options were typed (the rest hold their defaults); all of them by default.
+        self._given = frozenset(self._values if given is None else given)
 
     def __getitem__(self, spec: OptionSpec[T]) -> T:
         """An option that has a default (or was given); KeyError otherwise."""
@@ -153,6 +164,10 @@ class Options:
     def get(self, spec: OptionSpec[T]) -> T | None:
         """An option without a default: None when it was not given."""
         return cast("T | None", self._values.get(spec.name))
+
+    def given(self, spec: OptionSpec[T]) -> T | None:
+        """The option's value only when it was typed: None when it holds its default."""
+        return self.get(spec) if spec.name in self._given else None
 
 
 def _read_tier(spec: OptionSpec[Tier | None], value: str) -> Tier | None:
@@ -201,13 +216,7 @@ def _read_time(_spec: OptionSpec[time], value: str) -> time:
 
 
 def _read_tz(_spec: OptionSpec[str], value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise BadInput(
-            f"Unknown time zone '{value}'. Use a name like Europe/Berlin or UTC."
-        ) from None
-    return value
+    return canonical_zone(value)  # any case; a typo is told the likely name
 
 
 def _read_handle(spec: OptionSpec[str], value: str) -> str:
@@ -328,6 +337,9 @@ class CommandSpec:
     default_action: str | None = None
     # A last word that confirms a costly request in chat (`/audit @jane confirm`).
     confirm_words: tuple[str, ...] = ()
+    # Other names chat and help accept (`/find`, `/help`). Slack and Discord register
+    # only `name`: an alias there would be another slash command to install.
+    aliases: tuple[str, ...] = ()
 
     @property
     def has_subcommands(self) -> bool:
@@ -362,7 +374,7 @@ class CommandSpec:
             raw = given.get(opt.name, opt.default)
             if raw is not None:
                 values[opt.name] = opt.parse(raw)
-        return Options(values)
+        return Options(values, given=[name for name in given if name in values])
 
     def build(
         self,
@@ -420,11 +432,20 @@ def _watchlist(action: WatchAction, given: Given) -> WatchlistCommand:
 _DIGEST_NEEDS_NICHE = (DigestAction.SUBSCRIBE, DigestAction.PREVIEW, DigestAction.UNSUBSCRIBE)
 
 
+def _digest_example(action: DigestAction) -> str:
+    """The help's example for this action, else the action with a niche."""
+    for example in DIGEST.examples:
+        if example.startswith(f"/{DIGEST.name} {action.value} "):
+            return example
+    return f"/{DIGEST.name} {action.value} fitness"
+
+
 def _digest(action: DigestAction, given: Given) -> DigestCommand:
     options, niche = given.options, given.text
     if action in _DIGEST_NEEDS_NICHE and not niche:
-        raise BadInput(f"Which niche? For example: {DIGEST.examples[0]}")
-    return DigestCommand(action, niche, options[DAY], options[AT], options[TZ])
+        raise BadInput(f"Which niche? For example: {_digest_example(action)}")
+    # Only what was typed: a re-subscription keeps the rest as the channel set it.
+    return DigestCommand(action, niche, options.given(DAY), options.given(AT), options.given(TZ))
 
 
 def _audit(given: Given) -> AuditCommand:
@@ -437,7 +458,11 @@ def _audit(given: Given) -> AuditCommand:
 
 
 def _help(given: Given) -> HelpCommand:
-    return HelpCommand(given.words[0].lstrip("/").lower() if given.words else None)
+    if not given.words:
+        return HelpCommand(None)
+    topic = given.words[0].lstrip("/").lower()
+    known = _by_name().get(topic)  # `/influencer-help find` is help on /find-influencers
+    return HelpCommand(known.name if known else topic)
 
 
 _FIND_OPTIONS = (LIKE, TIER, MIN_FOLLOWERS, MAX_FOLLOWERS, LANG, LIMIT)
@@ -460,6 +485,7 @@ FIND = CommandSpec(
         "/find-influencers running like:@jane_lifts tier:any",
     ),
     argument_required=False,
+    aliases=("find", "find-influencer", "influencers", "influencer", "search"),
     notes=(
         "like:@handle finds accounts like that one: the bot reads the account's latest "
         "posts, learns its topics and searches on them. A niche with it narrows the search.",
@@ -480,6 +506,7 @@ WATCHLIST = CommandSpec(
     argument_kind=ArgumentKind.LIST,
     examples=("/watchlist add @jane_lifts @runwithraj", "/watchlist list"),
     default_action="list",
+    aliases=("watch", "watchlists", "track"),
 )
 
 _DIGEST_OPTIONS = (DAY, AT, TZ)
@@ -503,6 +530,7 @@ DIGEST = CommandSpec(
     options=_DIGEST_OPTIONS,
     examples=("/digest subscribe fitness day:mon time:09:00 tz:Europe/Berlin", "/digest list"),
     default_action="list",
+    aliases=("digests",),
 )
 
 HELP = CommandSpec(
@@ -514,6 +542,7 @@ HELP = CommandSpec(
     actions=(ActionSpec(None, _help),),
     argument_kind=ArgumentKind.ONE,
     argument_required=False,
+    aliases=("help", "commands"),
 )
 
 AUDIT = CommandSpec(
@@ -527,6 +556,7 @@ AUDIT = CommandSpec(
     argument_kind=ArgumentKind.ONE,
     examples=("/audit @jane_lifts", "/audit @jane_lifts sample:500"),
     confirm_words=("confirm", "yes"),
+    aliases=("audit-followers", "fake-followers"),
 )
 
 COMMANDS: tuple[CommandSpec, ...] = (FIND, WATCHLIST, DIGEST, HELP, AUDIT)
@@ -541,12 +571,24 @@ SPENDING_NOTES: tuple[str, ...] = (
 )
 
 
+def _by_name() -> dict[str, CommandSpec]:
+    """Every name and alias a command answers to."""
+    return {word: spec for spec in COMMANDS for word in (spec.name, *spec.aliases)}
+
+
 def command_spec(name: str) -> CommandSpec:
-    """Look a command up by name, with or without the leading slash."""
+    """Look a command up by name or alias, with or without the leading slash.
+
+    An unknown name is answered with the nearest command, when one is near.
+    """
     wanted = name.lstrip("/").strip().lower()
-    for spec in COMMANDS:
-        if spec.name == wanted:
-            return spec
+    names = _by_name()
+    spec = names.get(wanted)
+    if spec is not None:
+        return spec
+    near = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.7)
+    if near:
+        raise BadInput(f"Unknown command /{wanted}. Did you mean /{names[near[0]].name}?")
     raise BadInput(f"Unknown command /{wanted}. Try /{HELP.name}.")
 
 

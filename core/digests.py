@@ -34,8 +34,9 @@ from core.models import (
     SubscriptionState,
     Tier,
 )
-from core.niches import NicheQuery, build_query
+from core.niches import NicheQuery, build_query, normalize_niche
 from core.ports import Clock, DigestStore, SearchCache
+from core.zones import canonical_zone, zone
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +44,13 @@ WEEK = timedelta(days=7)
 MAX_SUBSCRIPTIONS_PER_CHANNEL = 25
 # Recent search reaches 7 days back; older cached pages add nothing a week-old digest needs.
 MAX_LOOKBACK_DAYS = 8
+# A new subscription's schedule when none is given (the command table's day:, time:
+# and tz: defaults say the same; a test checks they agree).
+DEFAULT_WEEKDAY = 0
+DEFAULT_AT = time(9, 0)
+DEFAULT_TZ = "UTC"
 
 # --- when a subscription is due --------------------------------------------------------
-
-
-def zone(tz: str) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise BadInput(f"Unknown time zone '{tz}'. Use a name like Europe/Berlin or UTC.") from None
 
 
 def occurrence(day: date, at: time, tz: zoneinfo.ZoneInfo) -> datetime:
@@ -132,6 +131,14 @@ def digest_key(subscription_id: int, period: date) -> str:
     return f"digest|{subscription_id}|{period.isoformat()}"
 
 
+def _same_niche(sub: DigestSubscription, nq: NicheQuery) -> bool:
+    """Whether `sub` follows the niche `nq` (the store keeps one per niche key)."""
+    try:
+        return normalize_niche(sub.niche) == nq.key
+    except BadInput:  # a row written by older rules: compare as text
+        return sub.niche.casefold() == nq.niche.casefold()
+
+
 # --- what a digest contains ------------------------------------------------------------
 
 
@@ -183,33 +190,55 @@ class Digests:
     # -- commands ------------------------------------------------------------------
 
     async def subscribe(
-        self, scope: Scope, niche: str, weekday: int, at: time, tz: str
+        self,
+        scope: Scope,
+        niche: str,
+        weekday: int | None = None,
+        at: time | None = None,
+        tz: str | None = None,
     ) -> DigestSubscriptionsView:
+        """Subscribe the channel, or reschedule its subscription to the niche.
+
+        What is None was not given: a new subscription takes the default (Mondays at
+        09:00 UTC), an existing one keeps what it has.
+        """
         nq = build_query(niche, self.settings.lang)
-        zone(tz)
-        if not 0 <= weekday <= 6:
+        tz = None if tz is None else canonical_zone(tz)
+        if weekday is not None and not 0 <= weekday <= 6:
             raise BadInput(f"Weekday must be one of {', '.join(WEEKDAYS)}.")
         existing = await self._store.subscriptions(scope)
-        if len(existing) >= MAX_SUBSCRIPTIONS_PER_CHANNEL and all(
-            s.niche.casefold() != nq.niche.casefold() for s in existing
-        ):
+        same = next((s for s in existing if _same_niche(s, nq)), None)
+        if len(existing) >= MAX_SUBSCRIPTIONS_PER_CHANNEL and same is None:
             raise BadInput(
                 f"A channel can follow at most {MAX_SUBSCRIPTIONS_PER_CHANNEL} niches; "
                 "unsubscribe from one first."
             )
         now = self._clock.now()
+        was = (
+            (same.weekday, same.at, same.tz) if same else (DEFAULT_WEEKDAY, DEFAULT_AT, DEFAULT_TZ)
+        )
+        wanted = (
+            was[0] if weekday is None else weekday,
+            was[1] if at is None else at.replace(second=0, microsecond=0),
+            was[2] if tz is None else tz,
+        )
         sub, created = await self._store.subscribe(
             scope,
             nq.niche,
             niche_key=nq.key,
-            weekday=weekday,
-            at=at.replace(second=0, microsecond=0),
-            tz=tz,
+            weekday=wanted[0],
+            at=wanted[1],
+            tz=wanted[2],
             now=now,
         )
         nxt = next_occurrence(sub.weekday, sub.at, sub.tz, now)
         local = nxt.at.astimezone(zone(sub.tz))
-        verb = "Subscribed this channel to" if created else "Rescheduled"
+        if created:
+            verb = "Subscribed this channel to"
+        elif wanted == was:
+            verb = "This channel already gets"
+        else:
+            verb = "Rescheduled"
         message = (
             f'{verb} the weekly digest of "{sub.niche}": {describe_schedule(sub)}. '
             f"Next: {local:%a %d %b %H:%M %Z}."

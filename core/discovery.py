@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -41,18 +42,21 @@ from core.errors import (
     XRateLimited,
     XUnavailable,
 )
-from core.evidence import AuthorEvidence, gather, worth_looking_up
+from core.evidence import AuthorEvidence, gather, plausible, worth_looking_up
 from core.models import (
     Candidate,
     Cost,
+    EmptyCause,
     FoundCandidates,
     LeftOut,
+    NothingFound,
     Post,
     PostCounts,
     RejectedOperator,
     SearchPage,
     SearchRequest,
     SearchResult,
+    Tier,
     TimelinePage,
     XUser,
 )
@@ -60,6 +64,7 @@ from core.niches import NicheQuery, build_query, matches_niche, query_from_terms
 from core.ports import AccountStore, Clock, SearchCache, XSource
 from core.scoring import EngagementNorms, ScoringWeights, rank, score_candidate
 from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for, tier_range
+from core.wording import plural, tier_conflict
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +113,17 @@ class DiscoverySettings:
 
 
 def follower_range(request: SearchRequest, bounds: TierBoundaries) -> tuple[int, int | None]:
-    """The tier's range narrowed by min/max followers (max inclusive, as users say it)."""
+    """The tier's range narrowed by min/max followers (max inclusive, as users say it).
+
+    A min/max outside the tier leaves no range at all: `BadInput` says why and what to
+    type instead (min above max is refused when the command is parsed).
+    """
     low, high = tier_range(request.tier, bounds) if request.tier else (0, None)
+    if request.tier is not None:
+        if request.min_followers is not None and high is not None and request.min_followers >= high:
+            raise BadInput(tier_conflict(request.tier, "min", request.min_followers, bounds))
+        if request.max_followers is not None and request.max_followers < low:
+            raise BadInput(tier_conflict(request.tier, "max", request.max_followers, bounds))
     if request.min_followers is not None:
         low = max(low, request.min_followers)
     if request.max_followers is not None:
@@ -179,10 +193,14 @@ class Discovery:
 
     async def search(self, request: SearchRequest) -> SearchResult:
         """A niche search, or a lookalike search when `request.like` is set."""
+        follower_range(request, self.settings.bounds)  # a contradiction costs nothing
         if request.like:
             return await self._lookalike(request)
         niche = build_query(request.niche, _lang(request))
-        return await self._discover(niche, request, _Run())
+        result = await self._discover(niche, request, _Run())
+        if _cleaned(request.niche, niche.niche):
+            result = replace(result, typed_niche=request.niche)
+        return result
 
     async def ranked_since(
         self, request: SearchRequest, first_day: date
@@ -267,6 +285,11 @@ class Discovery:
                 ),
             )
         await self._store_found(self._found_key(niche, low, high), kept)
+        nothing = None
+        if not kept:
+            nothing = self._nothing_found(
+                posts, evidence, users, ranked, low=low, high=high, niche=niche, exclude=exclude
+            )
         return SearchResult(
             niche=niche.niche,
             query=niche.query,
@@ -281,7 +304,54 @@ class Discovery:
             niche_size=size,
             seed=seed,
             seed_terms=seed_terms,
+            nothing_found=nothing,
         )
+
+    def _nothing_found(
+        self,
+        posts: Sequence[Post],
+        evidence: dict[str, AuthorEvidence],
+        users: Sequence[XUser],
+        ranked: Sequence[Candidate],
+        *,
+        low: int,
+        high: int | None,
+        niche: NicheQuery,
+        exclude: set[str],
+    ) -> NothingFound:
+        """Why a search lists nobody: no posts (or none in the sample), nobody in the
+        range, or nobody on topic; with what the answer needs to say so."""
+        s = self.settings
+        covered = self._x.covered_niches
+        if not posts:
+            if covered is not None and niche.key not in covered:
+                return NothingFound(EmptyCause.NOT_COVERED, low, high, covered=tuple(covered))
+            return NothingFound(EmptyCause.NO_POSTS, low, high)
+        if ranked:
+            return NothingFound(
+                EmptyCause.OFF_TOPIC,
+                low,
+                high,
+                in_range=len(ranked),
+                min_relevance=s.min_relevance,
+            )
+        # Authors of niche posts outside the range: exact for those looked up, else as
+        # their posts' reach estimates them (they were never paid for).
+        known = {u.id: u.followers for u in users}
+        tiers: list[Tier | None] = []
+        for ev in evidence.values():
+            if not ev.posts or ev.author_id in exclude:
+                continue
+            followers = known.get(ev.author_id)
+            if followers is None:
+                if plausible(ev, low, high) or ev.estimated_followers is None:
+                    continue  # may be in range: not looked up only for want of rounds
+                followers = int(ev.estimated_followers)
+            if followers >= low and (high is None or followers < high):
+                continue
+            tiers.append(tier_for(followers, s.bounds))
+        nearest = Counter(tiers).most_common(1)[0][0] if tiers else None
+        return NothingFound(EmptyCause.OUT_OF_RANGE, low, high, outside=len(tiers), nearest=nearest)
 
     async def _store_found(self, key: str, kept: Sequence[Candidate]) -> None:
         """Merge this search's candidates into the day's (a smaller search keeps a
@@ -418,8 +488,8 @@ class Discovery:
             if not have_evidence:
                 await self._meter.ensure_affordable(s.page_size, 0)
             run.stop(
-                f"stopped after {run.pages} page(s): the monthly X budget would be exceeded "
-                "by another page"
+                f"stopped after {plural(run.pages, 'page')}: the monthly X budget would be "
+                "exceeded by another page"
             )
             return None
         try:
@@ -444,7 +514,7 @@ class Discovery:
             if not have_evidence:
                 raise
             log.warning("search stopped after %d pages: %s", run.pages, err)
-            run.stop(f"stopped after {run.pages} page(s): {err}", err)
+            run.stop(f"stopped after {plural(run.pages, 'page')}: {err}", err)
             return None
         run.add(await self._meter.charge(requests=1, post_ids=[p.id for p in page.posts]))
         await self._cache.put_cached(key, day, value=page)
@@ -620,6 +690,11 @@ def _unclear(posts: Sequence[Post], niche: NicheQuery, asked: int) -> bool:
         return False
     share = sum(1 for p in posts if matches_niche(p.text, niche)) / len(posts)
     return UNCLEAR_SHARE[0] <= share <= UNCLEAR_SHARE[1]
+
+
+def _cleaned(typed: str, searched: str) -> bool:
+    """Whether cleaning the niche changed more than its case and spacing."""
+    return " ".join(typed.lower().split()) != searched
 
 
 def _lang(request: SearchRequest) -> str | None:

@@ -6,6 +6,14 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+# `XSource.name` of the bundled offline sample: every answer built on it says so.
+SAMPLE_SOURCE = "sample"
+
+
+def on_sample(reply: object) -> bool:
+    """Whether a reply, notice or report was built on the bundled sample (its `source`)."""
+    return bool(getattr(reply, "source", None) == SAMPLE_SOURCE)
+
 
 class Tier(enum.StrEnum):
     """Influencer tiers by follower count (boundaries live in `core.tiers.TierBoundaries`)."""
@@ -252,6 +260,36 @@ class LeftOut:
     reason: str
 
 
+class EmptyCause(enum.StrEnum):
+    """Why a search listed nobody: the cause its answer names."""
+
+    NOT_COVERED = "not_covered"  # the sample has no posts on the niche
+    NO_POSTS = "no_posts"  # no posts on it in the last 7 days (that fit the range)
+    OUT_OF_RANGE = "out_of_range"  # accounts posted on it, none in the follower range
+    OFF_TOPIC = "off_topic"  # accounts in range, none above the minimum relevance
+
+
+@dataclass(frozen=True, slots=True)
+class NothingFound:
+    """What an empty search saw, so its hint names the real cause (`core.wording`).
+
+    `low`/`high` is the follower range searched (high exclusive, None: no top);
+    `covered` the niches the sample has (NOT_COVERED); `outside` how many accounts
+    that posted on the niche were outside the range and `nearest` the tier most of
+    them were in (OUT_OF_RANGE); `in_range` how many accounts in range were below
+    `min_relevance` (OFF_TOPIC).
+    """
+
+    cause: EmptyCause
+    low: int = 0
+    high: int | None = None
+    covered: tuple[str, ...] = ()
+    outside: int = 0
+    nearest: Tier | None = None
+    in_range: int = 0
+    min_relevance: float = 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     """What a niche search found, what it cost, and whether it stopped early and why."""
@@ -271,6 +309,11 @@ class SearchResult:
     # Lookalike searches: the seed account, and the terms learned from it.
     seed: XUser | None = None
     seed_terms: tuple[str, ...] = ()
+    # The niche as typed, when cleaning it (`core.niches`) changed more than its case
+    # and spacing: the answer says what was searched instead.
+    typed_niche: str | None = None
+    # Set when nobody is listed: why, so the answer can say so.
+    nothing_found: NothingFound | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +358,8 @@ class WatchChange:
     already: tuple[str, ...] = ()
     not_found: tuple[str, ...] = ()
     cost: Cost = field(default_factory=Cost)
+    # The X source that answered (`Scout.handle` fills it in): "sample" on the sample.
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +368,7 @@ class WatchlistView:
 
     scope: Scope
     entries: tuple[WatchEntry, ...]
+    source: str = ""  # filled in by `Scout.handle`
 
 
 # A `DigestSubscription.weekday` (0 = Monday, as `date.weekday()`): as typed, and as shown.
@@ -351,6 +397,7 @@ class DigestSubscriptionsView:
     scope: Scope
     subscriptions: tuple[DigestSubscription, ...]
     message: str = ""
+    source: str = ""  # filled in by `Scout.handle`
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +419,7 @@ class HelpView:
     """Help for every command, or for one (`topic`)."""
 
     topic: str | None = None
+    source: str = ""  # filled in by `Scout.handle`
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +518,7 @@ class AuditNeedsConfirmation:
     limit_usd: float
     user_id: str = ""
     followers: int | None = None
+    source: str = ""  # filled in by `Scout.handle`
 
 
 # Scheduled work: tier states, the outbox, digest runs.

@@ -29,6 +29,7 @@ from core.models import (
 )
 from core.ports import Clock, MessageSink, OutboxStore
 from core.tiers import format_count
+from core.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -306,13 +307,13 @@ class OutboxDelivery:
             item.id, attempts=attempts, error=error[:2000], now=self._clock.now()
         )
         log.error(
-            "gave up on outbox message %d (%s to %s/%s/%s) after %d attempt(s): %s",
+            "gave up on outbox message %d (%s to %s/%s/%s) after %s: %s",
             item.id,
             item.summary,
             item.scope.platform,
             item.scope.workspace,
             item.scope.channel,
-            attempts,
+            plural(attempts, "attempt"),
             error,
         )
         report.failed += 1

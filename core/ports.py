@@ -216,8 +216,15 @@ class DigestUseCases(Protocol):
     """The `/digest` use cases (implemented in `core.digests`)."""
 
     async def subscribe(
-        self, scope: Scope, niche: str, weekday: int, at: time, tz: str
-    ) -> DigestSubscriptionsView: ...
+        self,
+        scope: Scope,
+        niche: str,
+        weekday: int | None = None,
+        at: time | None = None,
+        tz: str | None = None,
+    ) -> DigestSubscriptionsView:
+        """None = not given: a new subscription takes the default, an old one keeps its own."""
+        ...
 
     async def unsubscribe(self, scope: Scope, niche: str) -> DigestSubscriptionsView: ...
 

@@ -60,6 +60,7 @@ class RefreshReport:
     cost: Cost
     seconds: float
     stopped_early: str | None = None
+    source: str = ""  # the X source that answered: "sample" on the bundled sample
 
     @property
     def complete(self) -> bool:
@@ -175,6 +176,7 @@ class Refresher:
             cost=state.cost,
             seconds=round(_time.perf_counter() - t0, 3),
             stopped_early=state.stopped,
+            source=self._x.name,
         )
         log.info(
             "refresh: %d account(s), %d request(s), %d alert(s), %d notice(s)%s",

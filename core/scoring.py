@@ -21,6 +21,7 @@ from core.fake_followers import FakeClassifier
 from core.models import Candidate, Post, Reason, ReasonKind, Tier, XUser
 from core.niches import NicheQuery, matches_niche
 from core.tiers import TierBoundaries, format_count, tier_for
+from core.wording import engagement
 
 __all__ = [
     "FAKE_PROFILE_WEIGHT",
@@ -256,12 +257,8 @@ def _fake_profile(user: XUser, now: datetime, fired: set[str]) -> str | None:
 
 
 def _pcts(*rates: float) -> list[str]:
-    """Rates as percentages with one shared precision, so they compare at a glance.
-
-    Two decimals when any is below 1 % ("0.02%" vs "1.00%"), else one ("2.3%" vs "1.0%").
-    """
-    decimals = 2 if min(rates) * 100 < 1 else 1
-    return [f"{rate * 100:.{decimals}f}%" for rate in rates]
+    """Rates as percentages, as every line shows an engagement rate (`core.wording`)."""
+    return [engagement(rate) for rate in rates]
 
 
 def _age_days(created_at: datetime, now: datetime) -> float:

@@ -6,7 +6,7 @@ reply type they get back; they hold no logic of their own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.audit import Audits
 from core.commands import (
@@ -69,6 +69,15 @@ class Scout:
         return await self.discovery.search(request)
 
     async def handle(self, command: Command, scope: Scope) -> Reply:
+        """The reply to `command`, with the X source that answered it on every reply type."""
+        reply = await self._dispatch(command, scope)
+        # Use cases that never touch X (watchlists, subscriptions, help) leave `source`
+        # empty; the answer still comes from this bot, so it says which data it runs on.
+        if not reply.source:
+            reply = replace(reply, source=self.source)
+        return reply
+
+    async def _dispatch(self, command: Command, scope: Scope) -> Reply:
         match command:
             case FindInfluencers(request=request):
                 return await self.discovery.search(request)

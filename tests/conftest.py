@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.paths import DATA_DIR_ENV
 from bot.settings import Settings
 
 pytest_plugins = [
@@ -16,11 +19,14 @@ pytest_plugins = [
 
 
 @pytest.fixture(autouse=True)
-def _settings_from_tests_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's `.env` or shell (real tokens, another database) never reaches a test.
+def _settings_from_tests_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A developer's `.env` or shell (real tokens, another database) never reaches a test,
+    and no test writes to the real per-user data folder (`bot.paths`).
 
-    Subprocess tests pass their own environment explicitly.
+    Subprocess tests pass their own environment explicitly (copied from this one, they
+    inherit the data folder too).
     """
     monkeypatch.setitem(Settings.model_config, "env_file", None)
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "user-data"))

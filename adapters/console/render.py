@@ -19,11 +19,30 @@ from core.models import (
     SearchResult,
     WatchChange,
     WatchlistView,
+    on_sample,
 )
 from core.tiers import format_count
-from core.wording import approx, cost_label, cost_parts, plural, usd
+from core.wording import (
+    SAMPLE_HEAD,
+    approx,
+    audit_estimate,
+    cost_summary,
+    engagement,
+    nothing_found,
+    percent,
+    plural,
+    sample_notice,
+    score,
+    searched_for,
+)
 
-SAMPLE_BANNER = "[SAMPLE DATA: bundled offline sample, not live X results. Set X_BEARER_TOKEN.]"
+# The first line of every answer on the sample (chat and command line alike).
+SAMPLE_BANNER = f"[{SAMPLE_HEAD.upper()}: {sample_notice()}]"
+
+
+def with_banner(text: str, sample: bool) -> str:
+    """`text` under the sample banner when it was built on the sample."""
+    return f"{SAMPLE_BANNER}\n{text}" if sample else text
 
 
 def cost_line(
@@ -33,36 +52,16 @@ def cost_line(
     budget_left: float | None = None,
     sample: bool = False,
 ) -> str:
-    label = "What this would cost on X" if sample else "Cost"
-    text = (
-        f"{label}: {cost.requests} request(s), {cost.posts_read} posts read, "
-        f"{cost.users_read} users read, ≈ ${cost.usd:,.2f}"
-    )
-    if from_cache:
-        text += " (served from today's cache)"
-    if budget_left is not None:
-        text += f"; monthly budget left ${budget_left:,.2f}"
-    return text
+    """`X cost: 2 requests · 2 users $0.02 = $0.02`; on the sample, what it would cost."""
+    return cost_summary(cost, sample=sample, from_cache=from_cache, budget_left=budget_left)
 
 
-def search_cost_line(
-    cost: Cost,
-    *,
-    from_cache: bool = False,
-    budget_left: float | None = None,
-    sample: bool = False,
-) -> str:
-    """`X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · ... = $1.89`."""
-    text = f"{cost_label(sample)}: {' · '.join(cost_parts(cost))} = {usd(cost.usd)}"
-    if from_cache:
-        text += " (served from today's cache)"
-    if budget_left is not None:
-        text += f"; monthly budget left ${budget_left:,.2f}"
-    return text
+# A search's cost reads like every other cost (kept under its old name for callers).
+search_cost_line = cost_line
 
 
-def score_text(score: float) -> str:
-    return f"{score:.0f}/100"
+def score_text(value: float) -> str:
+    return score(value)
 
 
 def evidence_text(c: Candidate) -> str | None:
@@ -107,7 +106,7 @@ def candidate_lines(rank: int, c: Candidate) -> list[str]:
     )
     lines = [
         head,
-        f"    engagement {c.engagement_rate:.2%}, relevance {c.relevance:.2f}, "
+        f"    engagement {engagement(c.engagement_rate)}, relevance {c.relevance:.2f}, "
         f"suspicion {c.suspicion:.2f}",
     ]
     strengths = [r.text for r in c.reasons if r.kind is ReasonKind.STRENGTH]
@@ -127,8 +126,6 @@ def candidate_lines(rank: int, c: Candidate) -> list[str]:
 
 def render_search(result: SearchResult) -> str:
     lines: list[str] = []
-    if result.source == "sample":
-        lines.append(SAMPLE_BANNER)
     seed = result.seed
     count = len(result.results)
     if seed is not None:
@@ -137,20 +134,14 @@ def render_search(result: SearchResult) -> str:
             lines.append(f"  Learned from @{seed.username}: {', '.join(result.seed_terms)}")
     else:
         lines.append(f'Influencers for "{result.niche}": {count} found')
+    searched = searched_for(result)
+    if searched:
+        lines.append(f"  {searched}")
     size = niche_size_text(result)
     if size:
         lines.append(f"  {size}")
     if not result.results:
-        if seed is not None:
-            lines.append(
-                f"  No account in range posted like @{seed.username} in the last 7 days. Try"
-            )
-            lines.append("  tier:any or tier:nano, or add a niche to aim the search.")
-        else:
-            lines.append(
-                "  Nobody in range posted on this niche in the last 7 days. Try another tier"
-            )
-            lines.append("  (tier:nano, tier:any) or a broader niche.")
+        lines.append(f"  {nothing_found(result)}")
     for i, c in enumerate(result.results, 1):
         lines.extend(candidate_lines(i, c))
     if result.left_out:
@@ -159,11 +150,11 @@ def render_search(result: SearchResult) -> str:
         lines.append(f"Note: {result.stopped_early}.")
     lines.append(f"Query: {result.query}")
     lines.append(
-        search_cost_line(
+        cost_line(
             result.cost,
             from_cache=result.from_cache,
             budget_left=result.budget_left_usd,
-            sample=result.source == "sample",
+            sample=on_sample(result),
         )
     )
     return "\n".join(lines)
@@ -181,15 +172,14 @@ def render_watch_change(change: WatchChange) -> str:
         verb = "Not on this watchlist" if change.removed or not change.added else "Not found on X"
         parts.append(f"{verb}: " + ", ".join(f"@{h}" for h in change.not_found) + ".")
     if change.cost.requests:
-        parts.append(cost_line(change.cost))
+        parts.append(cost_line(change.cost, sample=on_sample(change)))
     return "\n".join(parts) or "Nothing changed."
 
 
 def render_watchlist(view: WatchlistView) -> str:
     if not view.entries:
         return "The watchlist is empty. Add accounts with /watchlist add @handle."
-    count = len(view.entries)
-    lines = [f"Watchlist ({count} account{'' if count == 1 else 's'}):"]
+    lines = [f"Watchlist ({plural(len(view.entries), 'account')}):"]
     for e in view.entries:
         followers = format_count(e.followers) if e.followers is not None else "?"
         tier = e.tier.value if e.tier else "-"
@@ -220,14 +210,14 @@ def render_subscriptions(view: DigestSubscriptionsView) -> str:
 
 
 def render_digest(digest: Digest) -> str:
-    lines = [SAMPLE_BANNER] if digest.source == "sample" else []
+    lines: list[str] = []
     title = "Digest preview" if digest.preview else "Weekly digest"
     lines.append(f'{title}: new micro influencers in "{digest.niche}"')
     if not digest.candidates:
         lines.append("  Nothing new this week.")
     for i, c in enumerate(digest.candidates, 1):
         lines.extend(candidate_lines(i, c))
-    lines.append(cost_line(digest.cost, sample=digest.source == "sample"))
+    lines.append(cost_line(digest.cost, sample=on_sample(digest)))
     return "\n".join(lines)
 
 
@@ -247,7 +237,11 @@ def render_help(view: HelpView) -> str:
 
 
 def render(reply: object) -> str:
-    """Any core reply as text."""
+    """Any core reply as text, under the sample banner when it was built on the sample."""
+    return with_banner(_render(reply), on_sample(reply))
+
+
+def _render(reply: object) -> str:
     match reply:
         case SearchResult():
             return render_search(reply)
@@ -269,7 +263,7 @@ def render(reply: object) -> str:
 
 
 def _pct(share: float) -> str:
-    return f"{share * 100:.1f}%"
+    return percent(share)
 
 
 def render_audit(result: AuditResult) -> str:
@@ -296,7 +290,7 @@ def render_audit(result: AuditResult) -> str:
             result.cost,
             from_cache=result.from_cache,
             budget_left=result.budget_left_usd,
-            sample=result.source == "sample",
+            sample=on_sample(result),
         )
     )
     lines.append(
@@ -310,7 +304,6 @@ def render_audit_confirmation(ask: AuditNeedsConfirmation, *, how: str | None = 
     """Ask before an audit that costs more than the confirmation setting."""
     how = how or f"/audit @{ask.handle} sample:{ask.sample} confirm"
     return (
-        f"Auditing {ask.sample:,} followers of @{ask.handle} may cost up to "
-        f"${ask.estimated_cost_usd:,.2f} in X reads (more than the ${ask.limit_usd:,.2f} "
-        f"that needs no confirmation). To go ahead: {how}"
+        f"Auditing {ask.sample:,} followers of @{ask.handle} {audit_estimate(ask)} "
+        f"(more than the ${ask.limit_usd:,.2f} that needs no confirmation). To go ahead: {how}"
     )

@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from adapters.console.render import cost_line, render_digest
+from adapters.console.render import cost_line, render_digest, with_banner
 from core.alerts import STATUS_MISSING, STATUS_RENAMED, is_upward
 from core.digests import DueDigest
-from core.models import AccountNotice, Digest, Notice, OutboxItem, OutboxStatus, Scope, TierAlert
+from core.models import (
+    AccountNotice,
+    Digest,
+    Notice,
+    OutboxItem,
+    OutboxStatus,
+    Scope,
+    TierAlert,
+    on_sample,
+)
 from core.outbox import DeliveryReport
 from core.refresh import RefreshReport
 from core.tiers import format_count
+from core.wording import plural
 
 
 def where(scope: Scope) -> str:
@@ -56,7 +66,7 @@ def render_notice(notice: Notice) -> str:
         case AccountNotice():
             return render_account_notice(notice)
         case Digest():
-            return render_digest(notice)
+            return with_banner(render_digest(notice), on_sample(notice))
     raise TypeError(type(notice).__name__)  # pragma: no cover - Notice is a closed union
 
 
@@ -70,9 +80,10 @@ def _crossing_line(alert: TierAlert) -> str:
 
 
 def render_refresh(report: RefreshReport) -> str:
+    sample = on_sample(report)
     lines = [
-        f"Refreshed {report.checked} of {report.accounts} tracked account(s) in "
-        f"{report.cost.requests} request(s), {report.seconds:.1f} s."
+        f"Refreshed {report.checked} of {plural(report.accounts, 'tracked account')} in "
+        f"{plural(report.cost.requests, 'request')}, {report.seconds:.1f} s."
     ]
     if report.alerts:
         lines.append("Tier crossings:")
@@ -89,20 +100,22 @@ def render_refresh(report: RefreshReport) -> str:
     )
     if report.stopped_early:
         lines.append(f"Stopped early: {report.stopped_early}.")
-    lines.append(cost_line(report.cost))
-    return "\n".join(lines)
+    lines.append(cost_line(report.cost, sample=sample))
+    return with_banner("\n".join(lines), sample)
 
 
-def render_alert_list(alerts: Sequence[tuple[TierAlert, OutboxStatus]]) -> str:
+def render_alert_list(
+    alerts: Sequence[tuple[TierAlert, OutboxStatus]], *, sample: bool = False
+) -> str:
     if not alerts:
-        return "No tier crossings yet."
+        return with_banner("No tier crossings yet.", sample)
     lines = [f"Recent tier crossings ({len(alerts)}):"]
     for alert, status in alerts:
         lines.append(
             f"  {alert.observed_at:%Y-%m-%d %H:%M} {_crossing_line(alert)} "
             f"-> {where(alert.scope)} [{status.value}]"
         )
-    return "\n".join(lines)
+    return with_banner("\n".join(lines), sample)
 
 
 def render_delivery(report: DeliveryReport) -> str:
@@ -112,25 +125,31 @@ def render_delivery(report: DeliveryReport) -> str:
     )
 
 
-def render_run_due(now: datetime, decided: Sequence[DueDigest], report: DeliveryReport) -> str:
+def render_run_due(
+    now: datetime, decided: Sequence[DueDigest], report: DeliveryReport, *, sample: bool = False
+) -> str:
     if not decided:
-        return f"No digests due at {now.isoformat()}.\n{render_delivery(report)}"
-    lines = [f"{len(decided)} digest(s) due at {now.isoformat()}:"]
+        return with_banner(
+            f"No digests due at {now.isoformat()}.\n{render_delivery(report)}", sample
+        )
+    lines = [f"{plural(len(decided), 'digest')} due at {now.isoformat()}:"]
     for d in decided:
         count = len(d.digest.candidates)
-        what = f"{count} account(s)" if count else "nothing new this week"
+        what = plural(count, "account") if count else "nothing new this week"
         lines.append(
             f'  "{d.digest.niche}" -> {where(d.subscription.scope)} '
             f"(period {d.period.isoformat()}): {what}"
         )
     lines.append(render_delivery(report))
-    return "\n".join(lines)
+    return with_banner("\n".join(lines), sample)
 
 
 def render_outbox(
     counts: dict[OutboxStatus, int],
     items: dict[OutboxStatus, list[OutboxItem]],
     paused_channels: Sequence[tuple[Scope, str, datetime]],
+    *,
+    sample: bool = False,
 ) -> str:
     lines = ["Outbox: " + ", ".join(f"{counts.get(s, 0)} {s.value}" for s in OutboxStatus)]
     for status in (
@@ -152,8 +171,8 @@ def render_outbox(
             )
             lines.append(
                 f"  #{item.id} {item.kind} -> {where(item.scope)}: {item.summary} "
-                f"(attempts {item.attempts}, {when:%Y-%m-%d %H:%M} UTC){extra}"
+                f"({plural(item.attempts, 'attempt')}, {when:%Y-%m-%d %H:%M} UTC){extra}"
             )
     for scope, reason, at in paused_channels:
         lines.append(f"Paused channel {where(scope)} since {at:%Y-%m-%d %H:%M} UTC: {reason}")
-    return "\n".join(lines)
+    return with_banner("\n".join(lines), sample)

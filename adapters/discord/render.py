@@ -9,7 +9,7 @@ split across messages rather than cut. Accounts carry a persistent "Track" butto
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import discord
 from discord.utils import escape_markdown
@@ -34,9 +34,22 @@ from core.models import (
     TierAlert,
     WatchChange,
     WatchlistView,
+    on_sample,
 )
 from core.tiers import format_count
-from core.wording import approx, cost_label, cost_parts, plural, usd
+from core.wording import (
+    SAMPLE_HEAD,
+    approx,
+    audit_estimate,
+    cost_summary,
+    engagement,
+    nothing_found,
+    percent,
+    plural,
+    sample_notice,
+    score,
+    searched_for,
+)
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
 MAX_CONTENT = 2_000
@@ -50,7 +63,16 @@ MAX_FIELD_VALUE = 1_024
 MAX_FOOTER = 2_048
 MAX_BUTTONS = 25  # 5 action rows of 5 buttons
 
-SAMPLE_BANNER = "🧪 **Sample data**: the bundled offline sample, not live X results."
+
+def code(text: str) -> str:
+    return f"`{text}`"
+
+
+def bold(text: str) -> str:
+    return f"**{text}**"
+
+
+SAMPLE_BANNER = f"🧪 **{SAMPLE_HEAD}**: {sample_notice(code)}."
 
 COLOUR_RESULT = discord.Colour.blurple()
 COLOUR_SAMPLE = discord.Colour.orange()
@@ -107,6 +129,8 @@ class Card:
     footer: str = ""
     colour: discord.Colour = field(default_factory=lambda: COLOUR_RESULT)
     url: str | None = None
+    # Built on the sample: the banner opens the description, the colour says so too.
+    sample: bool = False
 
 
 def clip(text: str, limit: int) -> str:
@@ -128,8 +152,12 @@ def pack(card: Card) -> list[Outgoing]:
 
     The title and description open the first embed; fields fill embeds of 25 and
     messages of 10 embeds / 6,000 characters / 25 Track buttons; the footer closes the
-    last embed (its length is kept free in every message, so it always fits).
+    last embed (its length is kept free in every message, so it always fits). On the
+    sample, the banner is the description's first line and the colour is the sample's.
     """
+    if card.sample:
+        top = "\n".join(x for x in (SAMPLE_BANNER, card.description) if x)
+        card = replace(card, description=top, colour=COLOUR_SAMPLE, sample=False)
     title = clip(card.title, MAX_TITLE)
     footer = clip(card.footer, MAX_FOOTER)
     description = clip(
@@ -172,32 +200,16 @@ def pack(card: Card) -> list[Outgoing]:
 def cost_line(
     cost: Cost, *, from_cache: bool = False, budget_left: float | None = None, sample: bool = False
 ) -> str:
-    label = "What this would cost on X" if sample else "X API"
-    text = (
-        f"{label}: {cost.requests} request(s), {cost.posts_read} posts read, "
-        f"{cost.users_read} users read, ≈ ${cost.usd:,.2f}"
-    )
-    if from_cache:
-        text += " (served from today's cache)"
-    if budget_left is not None:
-        text += f" · monthly budget left ${budget_left:,.2f}"
-    return text
-
-
-def search_cost_line(
-    cost: Cost, *, from_cache: bool = False, budget_left: float | None = None, sample: bool = False
-) -> str:
     """`X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · ... = $1.89`.
 
-    Dollars go with each part only when the search split them (a cost recorded before
-    the split carries its total alone).
+    Every answer's cost reads so (footers are plain text); on the sample, "What this
+    would cost on X".
     """
-    text = f"{cost_label(sample)}: {' · '.join(cost_parts(cost))} = {usd(cost.usd)}"
-    if from_cache:
-        text += " (served from today's cache)"
-    if budget_left is not None:
-        text += f" · monthly budget left ${budget_left:,.2f}"
-    return text
+    return cost_summary(cost, sample=sample, from_cache=from_cache, budget_left=budget_left)
+
+
+# A search's cost reads like every other cost (kept under its old name for callers).
+search_cost_line = cost_line
 
 
 def left_out_line(left: LeftOut) -> str:
@@ -229,8 +241,8 @@ def candidate_field(rank: int, c: Candidate) -> Field:
     small = " · **small sample**" if c.small_sample else ""
     lines = [
         f"**{format_count(user.followers)}** followers · {tier} · "
-        f"engagement **{c.engagement_rate:.2%}** · relevance {c.relevance:.2f} · "
-        f"suspicion {c.suspicion:.2f} · score **{c.score:.0f}/100**{small}"
+        f"engagement **{engagement(c.engagement_rate)}** · relevance {c.relevance:.2f} · "
+        f"suspicion {c.suspicion:.2f} · score **{score(c.score)}**{small}"
     ]
     strengths = [r.text for r in c.reasons if r.kind is ReasonKind.STRENGTH]
     flags = [r.text for r in c.reasons if r.kind is ReasonKind.SUSPICION]
@@ -266,10 +278,13 @@ def _niche_size(result: SearchResult) -> str | None:
 
 
 def render_search(result: SearchResult) -> list[Outgoing]:
-    sample = result.source == "sample"
+    sample = on_sample(result)
     seed = result.seed
     count = len(result.results)
-    lines = [SAMPLE_BANNER] if sample else []
+    lines = []
+    searched = searched_for(result, quote=escape_markdown)
+    if searched:
+        lines.append(f"🧹 {searched}")
     if seed is not None and result.seed_terms:
         terms = escape_markdown(", ".join(result.seed_terms))
         lines.append(
@@ -280,17 +295,9 @@ def render_search(result: SearchResult) -> list[Outgoing]:
     if size:
         lines.append(size)
     if not result.results:
-        if seed is not None:
-            lines.append(
-                f"No account in range posted like @{escape_markdown(seed.username)} in the "
-                "last 7 days. Try tier: any or nano, or aim the search with a niche: "
-                f"`/find-influencers niche:<niche> like:@{seed.username}`."
-            )
-        else:
-            lines.append(
-                "Nobody in range posted on this niche in the last 7 days. "
-                "Try another tier (tier: nano or any) or a broader niche."
-            )
+        lines.append(
+            nothing_found(result, code=code, quote=escape_markdown, niche_option="niche:<niche>")
+        )
     if result.left_out:
         lines.append(" · ".join(left_out_line(x) for x in result.left_out) + ".")
     if result.stopped_early:
@@ -311,7 +318,7 @@ def render_search(result: SearchResult) -> list[Outgoing]:
             description="\n".join(lines),
             fields=[candidate_field(i, c) for i, c in enumerate(result.results, 1)],
             footer=f"{cost}\nQuery: {result.query}",
-            colour=COLOUR_SAMPLE if sample else COLOUR_RESULT,
+            sample=sample,
         )
     )
 
@@ -335,8 +342,9 @@ def render_watch_change(change: WatchChange) -> list[Outgoing]:
         Card(
             title="Watchlist",
             description=escape_markdown("\n".join(parts) or "Nothing changed."),
-            footer=cost_line(change.cost) if change.cost.requests else "",
+            footer=cost_line(change.cost, sample=on_sample(change)) if change.cost.requests else "",
             colour=COLOUR_OK,
+            sample=on_sample(change),
         )
     )
 
@@ -349,6 +357,7 @@ def render_watchlist(view: WatchlistView) -> list[Outgoing]:
                 description="This channel tracks nobody yet. Add accounts with "
                 "`/watchlist add @handle`, or click Track under a search result.",
                 colour=COLOUR_OK,
+                sample=on_sample(view),
             )
         )
     fields = []
@@ -362,10 +371,11 @@ def render_watchlist(view: WatchlistView) -> list[Outgoing]:
         fields.append(Field(escape_markdown(name), value, inline=True))
     return pack(
         Card(
-            title=f"Watchlist: {len(view.entries)} account{'s' if len(view.entries) != 1 else ''}",
+            title=f"Watchlist: {plural(len(view.entries), 'account')}",
             description="Tier changes are announced in this channel.",
             fields=fields,
             colour=COLOUR_OK,
+            sample=on_sample(view),
         )
     )
 
@@ -373,8 +383,9 @@ def render_watchlist(view: WatchlistView) -> list[Outgoing]:
 def last_audit_line(audit: AuditSummary) -> str:
     """A tracked account's latest follower audit, dated in the reader's time zone."""
     return (
-        f"Last audit: **{audit.fake_share:.1%}** likely fake "
-        f"(95% {audit.ci_low:.1%}–{audit.ci_high:.1%}), <t:{int(audit.observed_at.timestamp())}:d>"
+        f"Last audit: **{percent(audit.fake_share)}** likely fake "
+        f"(95% {percent(audit.ci_low)}–{percent(audit.ci_high)}), "
+        f"<t:{int(audit.observed_at.timestamp())}:d>"
     )
 
 
@@ -392,13 +403,19 @@ def render_subscriptions(view: DigestSubscriptionsView) -> list[Outgoing]:
         for s in view.subscriptions
     ]
     return pack(
-        Card(title="Weekly digests", description="\n".join(lines), fields=fields, colour=COLOUR_OK)
+        Card(
+            title="Weekly digests",
+            description="\n".join(lines),
+            fields=fields,
+            colour=COLOUR_OK,
+            sample=on_sample(view),
+        )
     )
 
 
 def render_digest(digest: Digest) -> list[Outgoing]:
-    sample = digest.source == "sample"
-    lines = [SAMPLE_BANNER] if sample else []
+    sample = on_sample(digest)
+    lines = []
     if digest.since is not None:
         lines.append(f"New since <t:{int(digest.since.timestamp())}:D>.")
     if not digest.candidates:
@@ -409,8 +426,8 @@ def render_digest(digest: Digest) -> list[Outgoing]:
             title=f"{title}: new micro influencers in “{digest.niche}”",
             description="\n".join(lines),
             fields=[candidate_field(i, c) for i, c in enumerate(digest.candidates, 1)],
-            footer=cost_line(digest.cost),
-            colour=COLOUR_SAMPLE if sample else COLOUR_RESULT,
+            footer=cost_line(digest.cost, sample=sample),
+            sample=sample,
         )
     )
 
@@ -435,6 +452,7 @@ def render_help(view: HelpView) -> list[Outgoing]:
             fields=[_help_field(s) for s in specs],
             footer="\n".join(SPENDING_NOTES),
             colour=COLOUR_RESULT,
+            sample=on_sample(view),
         )
     )
 
@@ -484,14 +502,13 @@ def render_audit(result: AuditResult) -> list[Outgoing]:
     else:
         lines.append(
             f"Likely fake: **{result.fake_count}** of the {result.sample_size:,} most recent "
-            f"followers = **{result.fake_share:.1%}** "
-            f"(95% interval {result.ci_low:.1%}–{result.ci_high:.1%})."
+            f"followers = **{percent(result.fake_share)}** "
+            f"(95% interval {percent(result.ci_low)}–{percent(result.ci_high)})."
         )
     if result.partial:
         lines.append(f"Partial: {escape_markdown(result.partial)}.")
     lines.append("From public profile data: a likelihood, not a verdict on anyone.")
-    if result.source == "sample":
-        lines.insert(0, SAMPLE_BANNER)
+    sample = on_sample(result)
     reasons = [
         Field(escape_markdown(r.text), f"{r.count:,} follower{'s' if r.count != 1 else ''}")
         for r in result.top_reasons
@@ -506,11 +523,11 @@ def render_audit(result: AuditResult) -> list[Outgoing]:
                 result.cost,
                 from_cache=result.from_cache,
                 budget_left=result.budget_left_usd,
-                sample=result.source == "sample",
+                sample=sample,
             )
             + f"\nAudited {result.observed_at:%Y-%m-%d %H:%M} UTC",
-            colour=COLOUR_SAMPLE if result.source == "sample" else COLOUR_RESULT,
             url=result.profile_url,
+            sample=sample,
         )
     )
 
@@ -521,11 +538,11 @@ def render_audit_confirmation(ask: AuditNeedsConfirmation) -> list[Outgoing]:
         Card(
             title=f"Audit @{ask.handle}?",
             description=(
-                f"Auditing {ask.sample:,} followers of @{ask.handle} may cost up to "
-                f"**${ask.estimated_cost_usd:,.2f}** in X reads (more than the "
-                f"${ask.limit_usd:,.2f} that needs no confirmation)."
+                f"Auditing {ask.sample:,} followers of @{ask.handle} {audit_estimate(ask, bold)} "
+                f"(more than the ${ask.limit_usd:,.2f} that needs no confirmation)."
             ),
             colour=COLOUR_ALERT,
+            sample=on_sample(ask),
         )
     )
     return [Outgoing(embeds=message.embeds, confirm_audit=ask)]

@@ -47,9 +47,23 @@ from core.models import (
     TierAlert,
     WatchChange,
     WatchlistView,
+    on_sample,
 )
 from core.tiers import format_count
-from core.wording import approx, cost_label, cost_parts, plural, usd
+from core.wording import (
+    SAMPLE_HEAD,
+    approx,
+    audit_estimate,
+    cost_summary,
+    engagement,
+    nothing_found,
+    percent,
+    plural,
+    sample_notice,
+    score,
+    searched_for,
+    usd,
+)
 
 Json = dict[str, Any]
 T = TypeVar("T")
@@ -65,10 +79,16 @@ TRACK_ACTION = "track"
 SHARE_ACTION = "post_to_channel"
 AUDIT_ACTION = "audit_anyway"
 
-SAMPLE_NOTE = (
-    ":information_source: *Sample data*: a bundled offline sample, not live X results. "
-    "Set `X_BEARER_TOKEN` for live results."
-)
+
+def code(text: str) -> str:
+    return f"`{text}`"
+
+
+def bold(text: str) -> str:
+    return f"*{text}*"
+
+
+SAMPLE_NOTE = f":information_source: *{SAMPLE_HEAD}*: {sample_notice(code)}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,32 +163,35 @@ def profile_link(username: str) -> str:
 def cost_text(
     cost: Cost, *, from_cache: bool = False, budget_left: float | None = None, sample: bool = False
 ) -> str:
-    label = "What this would cost on X" if sample else "Cost"
-    text = (
-        f"{label}: {cost.requests} request{'s' if cost.requests != 1 else ''}, "
-        f"{cost.posts_read} posts read, {cost.users_read} users read, ≈ ${cost.usd:,.2f}"
-    )
-    if from_cache:
-        text += " (served from today's cache)"
-    if budget_left is not None:
-        text += f" · monthly budget left ${budget_left:,.2f}"
-    return text
+    """`X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · ... = *$1.89*`.
 
-
-def search_cost_text(
-    cost: Cost, *, from_cache: bool = False, budget_left: float | None = None, sample: bool = False
-) -> str:
-    """`X cost: 9 requests · 100 posts $0.50 · 38 users $0.38 · ... = $1.89`.
-
-    Dollars go with each part only when the search split them (a cost recorded before
-    the split carries its total alone).
+    Every answer's cost reads so; on the sample, "What this would cost on X".
     """
-    text = f"{cost_label(sample)}: {' · '.join(cost_parts(cost))} = *{usd(cost.usd)}*"
-    if from_cache:
-        text += " (served from today's cache)"
-    if budget_left is not None:
-        text += f" · monthly budget left ${budget_left:,.2f}"
-    return text
+    return cost_summary(
+        cost,
+        sample=sample,
+        from_cache=from_cache,
+        budget_left=budget_left,
+        total=bold,
+    )
+
+
+# A search's cost reads like every other cost (kept under its old name for callers).
+search_cost_text = cost_text
+
+
+def sample_head(reply: object) -> list[Block]:
+    """The sample note that opens every answer built on the sample (else nothing).
+
+    It is the first block, or the first under the header when an answer has one
+    (`titled`): the same place in every answer, as on Discord and in the terminal.
+    """
+    return [context(SAMPLE_NOTE)] if on_sample(reply) else []
+
+
+def titled(title: str, reply: object) -> list[Block]:
+    """An answer's header, with the sample note right under it on the sample."""
+    return [header_block(title), *sample_head(reply)]
 
 
 def left_out_text(left: LeftOut) -> str:
@@ -239,9 +262,9 @@ def candidate_block(rank: int, c: Candidate, *, trackable: bool = True) -> Secti
     u = c.user
     small = " · _small sample_" if c.small_sample else ""
     head = [
-        f"*{rank}. {profile_link(u.username)}* · {escape(u.name)} · *{c.score:.0f}/100*{small}",
+        f"*{rank}. {profile_link(u.username)}* · {escape(u.name)} · *{score(c.score)}*{small}",
         f"*{format_count(u.followers)}* followers · {tier_name(c.tier)} · "
-        f"engagement *{c.engagement_rate:.2%}* · relevance *{c.relevance:.2f}*",
+        f"engagement *{engagement(c.engagement_rate)}* · relevance *{c.relevance:.2f}*",
     ]
     body = []
     strengths = [escape(r.text) for r in c.reasons if r.kind is ReasonKind.STRENGTH]
@@ -286,17 +309,8 @@ def _handles_line(candidates: Sequence[Candidate], limit: int = 10) -> str:
 
 
 def _empty_search(result: SearchResult) -> str:
-    if result.seed is not None:
-        seed = result.seed.username
-        return (
-            f"No account in range posted like @{seed} in the last 7 days. Try `tier:any` or "
-            f"`tier:nano`, or aim the search with a niche: `/find-influencers &lt;niche&gt; "
-            f"like:@{seed}`."
-        )
-    return (
-        "Nobody in range posted on this niche in the last 7 days. Try another tier "
-        "(`tier:nano`, `tier:any`) or a broader niche."
-    )
+    """Why nobody is listed (the real cause), options in code style, text escaped."""
+    return nothing_found(result, code=lambda t: code(escape(t)), quote=escape)
 
 
 def _niche_size(result: SearchResult) -> str | None:
@@ -316,12 +330,13 @@ def render_search(
         title = f"Accounts like @{seed.username} · {count} found"
     else:
         title = f"Influencers for “{result.niche}” · {count} found"
-    head: list[Block] = [header_block(title)]
+    head: list[Block] = titled(title, result)
     if shared_by:
         head.append(context(f"Shared by <@{shared_by}>"))
-    if result.source == "sample":
-        head.append(context(SAMPLE_NOTE))
     about = []
+    searched = searched_for(result, quote=escape)
+    if searched:
+        about.append(f":broom: {searched}")
     if seed is not None and result.seed_terms:
         terms = ", ".join(escape(t) for t in result.seed_terms)
         about.append(f"Learned from {profile_link(seed.username)}: {terms}")
@@ -341,11 +356,11 @@ def render_search(
     tail.append(
         context(
             f"Query: `{escape(result.query)}`",
-            search_cost_text(
+            cost_text(
                 result.cost,
                 from_cache=result.from_cache,
                 budget_left=result.budget_left_usd,
-                sample=result.source == "sample",
+                sample=on_sample(result),
             ),
         )
     )
@@ -353,7 +368,7 @@ def render_search(
         value = search_command_text(share)
         if len(value) <= MAX_BUTTON_VALUE:
             tail.append(actions(button("Post to channel", SHARE_ACTION, value, primary=True)))
-    sample = " (sample data)" if result.source == "sample" else ""
+    sample = " (sample data)" if on_sample(result) else ""
     if seed is not None:
         fallback = f"{count} accounts like @{seed.username}{sample}"
     else:
@@ -365,10 +380,8 @@ def render_search(
 
 def render_digest(digest: Digest) -> list[SlackMessage]:
     title = "Digest preview" if digest.preview else "Weekly digest"
-    head: list[Block] = [header_block(f"{title}: new micro influencers in “{digest.niche}”")]
-    if digest.source == "sample":
-        head.append(context(SAMPLE_NOTE))
-    tail: list[Block] = [context(cost_text(digest.cost))]
+    head: list[Block] = titled(f"{title}: new micro influencers in “{digest.niche}”", digest)
+    tail: list[Block] = [context(cost_text(digest.cost, sample=on_sample(digest)))]
     # One message, so a retried delivery never posts half a digest twice.
     room = MAX_BLOCKS - len(head) - len(tail) - 1
     shown = digest.candidates[:room]
@@ -415,9 +428,12 @@ def _watch_lines(change: WatchChange, show: Callable[[str], str]) -> list[str]:
 
 
 def render_watch_change(change: WatchChange) -> list[SlackMessage]:
-    blocks: list[Block] = [section("\n".join(_watch_lines(change, profile_link)))]
+    blocks: list[Block] = [
+        *sample_head(change),
+        section("\n".join(_watch_lines(change, profile_link))),
+    ]
     if change.cost.requests:
-        blocks.append(context(cost_text(change.cost)))
+        blocks.append(context(cost_text(change.cost, sample=on_sample(change))))
     plain = " ".join(_watch_lines(change, lambda h: f"@{h}"))
     return [SlackMessage.of(clip(plain, MAX_FALLBACK_CHARS), blocks)]
 
@@ -447,7 +463,7 @@ def _packed_sections(lines: Sequence[str], max_blocks: int) -> list[Block]:
 def render_watchlist(view: WatchlistView) -> list[SlackMessage]:
     if not view.entries:
         text = "This channel's watchlist is empty. Add accounts with `/watchlist add @handle`."
-        return [SlackMessage.of(text.replace("`", ""), [section(text)])]
+        return [SlackMessage.of(text.replace("`", ""), [*sample_head(view), section(text)])]
     lines = []
     for e in view.entries:
         followers = format_count(e.followers) if e.followers is not None else "?"
@@ -456,10 +472,10 @@ def render_watchlist(view: WatchlistView) -> list[SlackMessage]:
         if e.last_audit is not None:
             line += f" · {last_audit_text(e.last_audit)}"
         lines.append(line)
-    blocks: list[Block] = [header_block(f"Watchlist · {len(view.entries)} accounts")]
-    blocks += _packed_sections(lines, MAX_BLOCKS - 3)
+    blocks = titled(f"Watchlist · {plural(len(view.entries), 'account')}", view)
+    blocks += _packed_sections(lines, MAX_BLOCKS - 2 - len(blocks))
     blocks.append(context("Alerts come here when a tracked account changes tier."))
-    fallback = f"Watchlist: {len(view.entries)} accounts: " + ", ".join(
+    fallback = f"Watchlist: {plural(len(view.entries), 'account')}: " + ", ".join(
         f"@{e.username}" for e in view.entries[:20]
     )
     return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
@@ -487,7 +503,8 @@ def render_subscriptions(view: DigestSubscriptionsView) -> list[SlackMessage]:
             f"• *{escape(s.niche)}*: {WEEKDAY_NAMES[s.weekday]}s at {s.at:%H:%M} "
             f"{escape(s.tz)}{paused}"
         )
-    blocks = _packed_sections(lines, MAX_BLOCKS)
+    top = sample_head(view)
+    blocks = [*top, *_packed_sections(lines, MAX_BLOCKS - len(top))]
     plain = " ".join(lines).replace("*", "").replace("`", "").replace("_", "")
     return [SlackMessage.of(clip(plain, MAX_FALLBACK_CHARS), blocks)]
 
@@ -502,7 +519,7 @@ def _code_settings(text: str) -> str:
 
 def render_help(view: HelpView) -> list[SlackMessage]:
     specs = [command_spec(view.topic)] if view.topic else list(COMMANDS)
-    blocks: list[Block] = [header_block("Influencer scout: micro influencers on X")]
+    blocks = titled("Influencer scout: micro influencers on X", view)
     for spec in specs:
         lines = [f"*`{spec.usage}`*", spec.summary]
         for opt in spec.options:
@@ -528,7 +545,7 @@ def render_help(view: HelpView) -> list[SlackMessage]:
 
 
 def _pct(share: float) -> str:
-    return f"{share * 100:.1f}%"
+    return percent(share)
 
 
 def audit_button_value(ask: AuditNeedsConfirmation) -> str:
@@ -538,7 +555,7 @@ def audit_button_value(ask: AuditNeedsConfirmation) -> str:
 
 def render_audit(result: AuditResult) -> list[SlackMessage]:
     """A follower audit: the estimate with its interval, the commonest signs, the cost."""
-    sample = result.source == "sample"
+    sample = on_sample(result)
     name = f" · {escape(result.name)}" if result.name else ""
     lines = [
         f"*{profile_link(result.handle)}*{name}",
@@ -552,9 +569,7 @@ def render_audit(result: AuditResult) -> list[SlackMessage]:
             f"followers = *{_pct(result.fake_share)}* "
             f"(95% interval {_pct(result.ci_low)}–{_pct(result.ci_high)})"
         )
-    blocks: list[Block] = [header_block(f"Follower audit of @{result.handle}")]
-    if sample:
-        blocks.append(context(SAMPLE_NOTE))
+    blocks = titled(f"Follower audit of @{result.handle}", result)
     blocks.append(section("\n".join(lines)))
     if result.top_reasons:
         reasons = [
@@ -582,7 +597,7 @@ def render_audit(result: AuditResult) -> list[SlackMessage]:
         )
     else:
         fallback = f"Follower audit of @{result.handle}: X returned no followers to check"
-    fallback += f" · ≈ ${result.cost.usd:,.2f}"
+    fallback += f" · {'would cost ' if sample else ''}{usd(result.cost.usd)} on X"
     return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
 
 
@@ -591,20 +606,19 @@ def render_audit_confirmation(ask: AuditNeedsConfirmation) -> list[SlackMessage]
     in_all = f" ({format_count(ask.followers)} in all)" if ask.followers is not None else ""
     text = (
         f":warning: Auditing the *{ask.sample:,}* most recent followers of "
-        f"{profile_link(ask.handle)}{in_all} may cost up to *${ask.estimated_cost_usd:,.2f}* "
-        f"in X reads, more than the ${ask.limit_usd:,.2f} that needs no confirmation. "
-        "Nothing was read yet."
+        f"{profile_link(ask.handle)}{in_all} {audit_estimate(ask, bold)}, more than "
+        f"the ${ask.limit_usd:,.2f} that needs no confirmation. Nothing was read yet."
     )
     label = f"Audit anyway (up to ${ask.estimated_cost_usd:,.2f})"
     blocks = [
+        *sample_head(ask),
         section(text),
         actions(button(label, AUDIT_ACTION, audit_button_value(ask), danger=True)),
         context(f"Or type `/audit @{ask.handle} sample:{ask.sample} confirm`."),
     ]
     fallback = (
-        f"Auditing {ask.sample:,} followers of @{ask.handle} may cost up to "
-        f"${ask.estimated_cost_usd:,.2f} (more than ${ask.limit_usd:,.2f}). "
-        "Press Audit anyway to go ahead."
+        f"Auditing {ask.sample:,} followers of @{ask.handle} {audit_estimate(ask)} "
+        f"(more than ${ask.limit_usd:,.2f}). Press Audit anyway to go ahead."
     )
     return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.errors import BadInput
+
 logger = logging.getLogger(__name__)
 
 SQLITE_DRIVER = "sqlite+aiosqlite"
@@ -39,14 +41,22 @@ _MEMORY = ":memory:"
 _PASSWORD_RE = re.compile(r"(//[^:/@\s]*:)[^@\s]*@")
 
 
+class DatabaseUrlError(BadInput, ValueError):
+    """`DATABASE_URL` cannot be used as typed; the message names the setting and the fix.
+
+    A `BadInput` (front ends show it as one line, exit status 2 on the command line) and
+    still the `ValueError` it always was.
+    """
+
+
 def _parse(url: str) -> URL:
     text = url.strip()
     if not text:
-        raise ValueError(f"DATABASE_URL is empty: use {_EXAMPLES}")
+        raise DatabaseUrlError(f"DATABASE_URL is empty: use {_EXAMPLES}")
     try:
         return make_url(text)
     except ArgumentError:
-        raise ValueError(
+        raise DatabaseUrlError(
             f"DATABASE_URL {redact(text)!r} is not a database URL: use {_EXAMPLES}"
         ) from None
 
@@ -61,7 +71,7 @@ def to_async_url(url: str) -> str:
     """Normalise a typed `DATABASE_URL` to its async-driver form.
 
     Creates the parent directory of a SQLite file so a fresh checkout just works.
-    Raises ValueError with a message fit for the user on anything else.
+    Raises `DatabaseUrlError` with a message fit for the user on anything else.
     """
     parsed = _parse(url)
     scheme = parsed.drivername.lower()
@@ -74,18 +84,18 @@ def to_async_url(url: str) -> str:
     if scheme in _POSTGRES_SCHEMES:
         parsed = parsed.set(drivername=POSTGRES_DRIVER)
     elif scheme not in _KEPT_SCHEMES:
-        raise ValueError(
+        raise DatabaseUrlError(
             f"DATABASE_URL scheme {parsed.drivername!r} is not supported: use {_EXAMPLES}"
         )
     if not parsed.database:
-        raise ValueError(f"DATABASE_URL {redact(url)!r} names no database: use {_EXAMPLES}")
+        raise DatabaseUrlError(f"DATABASE_URL {redact(url)!r} names no database: use {_EXAMPLES}")
     return parsed.render_as_string(hide_password=False)
 
 
 def _sqlite(parsed: URL) -> URL:
     if parsed.host or parsed.username or parsed.password:
         # `sqlite://data/bot.db` parses "data" as a host and fails much later.
-        raise ValueError(
+        raise DatabaseUrlError(
             "A SQLite DATABASE_URL takes three slashes before a relative path "
             "(sqlite:///data/bot.db) and four before an absolute one (sqlite:////srv/bot.db)"
         )

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from adapters.console.render import render_audit, render_audit_confirmation
+from adapters.console.render import render, render_audit_confirmation
 from adapters.x.parse import parse_datetime, parse_user
 from bot.cli.audit_payloads import audit_confirmation_json, audit_json
 from bot.cli.flags import command_of, scope_of
@@ -151,5 +151,5 @@ async def cmd_audit(svc: Services, args: argparse.Namespace) -> int:
     if args.json:
         out_json(audit_json(reply))
     else:
-        out(render_audit(reply))
+        out(render(reply))  # under the sample banner on the sample
     return EXIT_OK

@@ -45,4 +45,7 @@ def audit_confirmation_json(ask: AuditNeedsConfirmation) -> dict[str, Any]:
         "followers": ask.followers,
         "estimated_cost_usd": ask.estimated_cost_usd,
         "limit_usd": ask.limit_usd,
+        # Addition: which X would be read ("sample": the bundled sample). `sample` here
+        # is already the number of followers to audit, as in every audit answer.
+        "source": ask.source,
     }

@@ -1,43 +1,61 @@
 """`influencer-bot`'s entry point: parse, load the settings, run one command, exit status.
 
 Exit status: 0 on success, 2 on bad input (one line on stderr), 1 on failure.
+
+Parsing comes first and imports nothing heavy (`bot.cli.parser`): the settings, the
+database, X and chat libraries are imported only once a command is going to run.
+Errors are printed in command-line words (`--limit`, not `limit:`; `bot.cli.flags`).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from adapters.console.render import SAMPLE_BANNER
-from bot.cli.output import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, err, out
+from bot.cli.flags import cli_words
+from bot.cli.output import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, err
 from bot.cli.parser import build_parser
 from bot.logs import setup_logging
-from bot.settings import Settings
-from bot.wiring import Services, services
 from core.errors import BadInput, ScoutError
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Services, argparse.Namespace], Awaitable[int]]
+Handler = Callable[["Services", argparse.Namespace], Awaitable[int]]
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     standalone = getattr(args, "standalone", None)
     if standalone is not None:  # needs neither the database nor X (e.g. audit-users)
         return int(await standalone(args))
+    from bot.wiring import services
+
     handler: Handler = args.handler
     async with services(settings) as svc:
-        # find and run print their own sample label; the others get it on stderr.
-        quiet = getattr(args, "json", False) or args.command in ("run", "find")
-        if svc.x.name == "sample" and not quiet:
-            out(SAMPLE_BANNER, sys.stderr)
+        # On the sample every answer opens with the banner on stdout (the renderers put
+        # it there) and every --json answer says "sample": true.
         return await handler(svc, args)
+
+
+def _settings() -> Settings | str:
+    """The settings, or the one line that says which one is wrong and why."""
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]).upper()
+        return f"setting {where}: {first['msg']}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,15 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if check is not None:
             check(args)
     except BadInput as error:  # checked before settings or the database are touched
-        err(str(error))
+        err(cli_words(str(error)))
         return EXIT_BAD_INPUT
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]).upper()
-        err(f"setting {where}: {first['msg']}")
+    settings = _settings()
+    if isinstance(settings, str):
+        err(settings)
         return EXIT_BAD_INPUT
+    import asyncio
+
     level = settings.log_level
     serves_chat = bool(
         settings.slack_bot_token or settings.slack_client_id or settings.discord_bot_token
@@ -68,11 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging("DEBUG" if args.verbose else level)
     try:
         return asyncio.run(_run(args, settings))
-    except BadInput as error:
-        err(str(error))
+    except BadInput as error:  # a bad DATABASE_URL too (exit 2, one line)
+        err(cli_words(str(error)))
         return EXIT_BAD_INPUT
-    except ScoutError as error:
-        err(str(error))
+    except ScoutError as error:  # a database that cannot be reached too (exit 1)
+        err(cli_words(str(error)))
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_FAILURE

@@ -1,22 +1,32 @@
 """The command table's words and options as command-line arguments, and the `Command` they make.
 
 A chat option keeps its own spelling on the command line (`min` is `--min-followers`,
-`day` is `--weekday`) and its own help wording; its type, default, checks and which
-action takes it come from `core.commands`, and the `Command` is built by the table, so
-`influencer-bot find fitness --tier nano` is exactly `/find-influencers fitness tier:nano`.
+`day` is `--day` or `--weekday`) and its own help wording; its type, default, checks and
+which action takes it come from `core.commands`, and the `Command` is built by the table,
+so `influencer-bot find fitness --tier nano` is exactly `/find-influencers fitness tier:nano`.
+
+The core words its errors for chat (`limit:`, `/watchlist add`); `cli_words` rewrites
+them with these same tables (`--limit`, `influencer-bot watch add`) at the command
+line's edge. Imports only `core.commands` and the standard library: `--help` is built
+from here without loading the database, X or chat libraries.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.cli.output import PROG
 from core.commands import (
     AT,
     AUDIT,
+    COMMANDS,
     DAY,
     DIGEST,
     FIND,
+    HELP,
     LANG,
     LIKE,
     LIMIT,
@@ -46,10 +56,16 @@ class Flag:
     flag: str
     help: str
     metavar: str | None = None
+    # Other spellings that mean the same (`--day` for `--weekday`: chat's own word).
+    aliases: tuple[str, ...] = ()
 
     @property
     def dest(self) -> str:
         return self.flag.removeprefix("--").replace("-", "_")
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.flag, *self.aliases)
 
 
 # Every option of the table, by name (a test checks none is missing).
@@ -62,13 +78,21 @@ FLAGS: dict[str, Flag] = {
     MAX_FOLLOWERS.name: Flag("--max-followers", "e.g. 50000 or 50k"),
     LANG.name: Flag("--lang", "post language (ISO code, or any)"),
     LIMIT.name: Flag("--limit", f"how many accounts ({LIMIT.min_value}-{LIMIT.max_value})"),
-    DAY.name: Flag("--weekday", f"mon..sun (default {DAY.default})"),
+    DAY.name: Flag("--weekday", f"mon..sun (default {DAY.default})", "DAY", ("--day",)),
     AT.name: Flag("--time", f"local time HH:MM (default {AT.default})"),
     TZ.name: Flag("--tz", "time zone, e.g. Europe/Berlin"),
     SAMPLE.name: Flag(
         "--sample",
         "how many of the most recent followers to check (default AUDIT_DEFAULT_SAMPLE)",
     ),
+}
+
+# The command line's subcommand for each chat command (the parser names them so).
+COMMAND_WORDS: dict[str, str] = {
+    FIND.name: "find",
+    WATCHLIST.name: "watch",
+    DIGEST.name: "digest",
+    AUDIT.name: "audit",
 }
 
 # The words of each command, as the command line explains them.
@@ -97,7 +121,9 @@ def add_options(parser: argparse.ArgumentParser, action: ActionSpec) -> None:
         # Whole numbers are refused by argparse, as they always were; the rest stays text
         # (`10k`, `@jane`) for the table to check.
         kind = int if opt.kind is OptionKind.INT else str
-        parser.add_argument(flag.flag, type=kind, metavar=flag.metavar, help=flag.help)
+        parser.add_argument(
+            *flag.spellings, dest=flag.dest, type=kind, metavar=flag.metavar, help=flag.help
+        )
 
 
 def builds(parser: argparse.ArgumentParser, spec: CommandSpec, action: ActionSpec) -> None:
@@ -143,3 +169,59 @@ def scope_of(args: argparse.Namespace) -> Scope:
     platform = getattr(args, "platform", CONSOLE_PLATFORM)
     workspace = getattr(args, "workspace", CONSOLE_WORKSPACE)
     return Scope(platform, workspace, getattr(args, "channel", CONSOLE_CHANNEL))
+
+
+# --- chat words as command-line words ----------------------------------------------
+
+
+def _option_word(name: str) -> str:
+    """The flag for chat option `name`: the spelling that is the same word, else the flag."""
+    flag = FLAGS[name]
+    same = f"--{name}"
+    return same if same in flag.spellings else flag.flag
+
+
+def _command_words() -> dict[str, str]:
+    """Every chat command name and alias -> what the command line types instead."""
+    words = dict.fromkeys((HELP.name, *HELP.aliases), f"{PROG} --help")
+    for spec in COMMANDS:
+        if spec.name in COMMAND_WORDS:
+            for name in (spec.name, *spec.aliases):
+                words[name] = f"{PROG} {COMMAND_WORDS[spec.name]}"
+    return words
+
+
+def _alternation(names: Iterable[str]) -> str:
+    # Longest first, so `find-influencers` wins over `find`.
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+_OPTION_WORDS = {name: _option_word(name) for name in FLAGS}
+_COMMAND_WORDS = _command_words()
+# `Option limit: must be ...` names the option on its own.
+_OPTION_NAMED = re.compile(rf"\bOption ({_alternation(_OPTION_WORDS)}): ")
+# `tier:nano`, `limit:` (not inside a word, a URL or a time like 09:00).
+_OPTION_TOKEN = re.compile(rf"(?<![\w/@.:-])({_alternation(_OPTION_WORDS)}):(\S*)")
+# `/watchlist add`, `/find-influencers` (not a path or a URL's tail).
+_COMMAND = re.compile(rf"(?<![\w/.:-])/({_alternation(_COMMAND_WORDS)})(?![\w-])")
+
+
+def _token(match: re.Match[str]) -> str:
+    word, value = _OPTION_WORDS[match.group(1)], match.group(2)
+    if not value:
+        return word
+    if value[0] in ",.;)]":  # `Options: like:, tier:` lists the names alone
+        return word + value
+    return f"{word} {value}"
+
+
+def cli_words(text: str) -> str:
+    """A message worded for chat, in the command line's words.
+
+    `Option limit: must be between 1 and 50.` -> `--limit: must be between 1 and 50.`;
+    `min:20,000 is above max:5,000.` -> `--min-followers 20,000 is above --max-followers
+    5,000.`; `/watchlist add @jane` -> `influencer-bot watch add @jane`.
+    """
+    text = _OPTION_NAMED.sub(lambda m: f"{_OPTION_WORDS[m.group(1)]}: ", text)
+    text = _OPTION_TOKEN.sub(_token, text)
+    return _COMMAND.sub(lambda m: _COMMAND_WORDS[m.group(1)], text)

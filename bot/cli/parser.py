@@ -5,16 +5,22 @@ from the command table (`bot.cli.flags`); the flags only the command line has
 (`--json`, `--channel`, `--now`, ...) and its own commands (run, refresh, alerts,
 outbox, audit-users, digest run-due) are declared here. Flags and `--json` shapes are a
 contract other tools rely on: add, never rename.
+
+Building the parser imports only `core.commands`, these `bot.cli` modules and the
+standard library (a test checks): handlers are imported when their command runs
+(`bot.cli.handlers`), so `--help` and mistakes are answered at once.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import TypeAlias
+from collections.abc import Sequence
+from typing import Any, NoReturn, TypeAlias
 
-from bot.cli.audit import cmd_audit, run_audit_users
-from bot.cli.find import check_find, cmd_find, cmd_watch
+from bot.cli import handlers
+from bot.cli.doctor import DEFAULT_TIMEOUT_SECONDS, run_doctor, seconds
 from bot.cli.flags import (
+    COMMAND_WORDS,
     CONSOLE_PLATFORM,
     CONSOLE_WORKSPACE,
     add_channel,
@@ -23,18 +29,43 @@ from bot.cli.flags import (
     add_words,
     builds,
 )
-from bot.cli.output import PROG
-from bot.cli.run import cmd_run
-from bot.cli.schedule import cmd_alerts, cmd_digest, cmd_outbox, cmd_refresh, cmd_run_due
+from bot.cli.output import EXIT_BAD_INPUT, PROG, out
 from core.commands import AUDIT, DIGEST, FIND, SPENDING_NOTES, WATCHLIST
 
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose mistakes are one line on stderr (exit status 2), no usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{PROG}: error: {message} (see {self.prog} --help)\n")
+
+
+class VersionAction(argparse.Action):
+    """`--version`: the version, the data folder and the database, then exit."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(  # argparse calls it with (parser, namespace, values, option_string)
+        self,
+        parser: argparse.ArgumentParser,
+        _namespace: argparse.Namespace,
+        _values: Any,
+        _option_string: str | None = None,
+    ) -> None:
+        from bot.cli.version import version_text
+
+        out(version_text())  # on stdout, as argparse's own version action prints
+        parser.exit(0)
+
+
 # A string: argparse's class is not subscriptable at run time.
-Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Subparsers: TypeAlias = "argparse._SubParsersAction[OneLineParser]"
 
 # The command line's own wording for the table's actions, in the order `--help` lists them
 # (a test checks every action of the table has a subcommand).
 WATCH_HELP = {
-    "add": "track accounts",
+    "add": "track accounts (any number; X is asked 100 at a time)",
     "remove": "stop tracking accounts",
     "list": "show the watchlist",
 }
@@ -52,18 +83,21 @@ def _json(parser: argparse.ArgumentParser, what: str = "object") -> None:
 
 def _find(sub: Subparsers) -> None:
     find = sub.add_parser(
-        "find", help=FIND.summary, description=FIND.summary, epilog=" ".join(SPENDING_NOTES)
+        COMMAND_WORDS[FIND.name],
+        help=FIND.summary,
+        description=FIND.summary,
+        epilog=" ".join(SPENDING_NOTES),
     )
     add_words(find, FIND)
     action = FIND.action(None)
     add_options(find, action)
     _json(find)
     builds(find, FIND, action)
-    find.set_defaults(handler=cmd_find, check=check_find)
+    find.set_defaults(handler=handlers.find, check=handlers.check_find)
 
 
 def _watch(sub: Subparsers) -> None:
-    watch = sub.add_parser("watch", help="manage a channel's watchlist")
+    watch = sub.add_parser(COMMAND_WORDS[WATCHLIST.name], help="manage a channel's watchlist")
     actions = watch.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, helptext in WATCH_HELP.items():
         action = WATCHLIST.action(name)
@@ -74,14 +108,28 @@ def _watch(sub: Subparsers) -> None:
         add_channel(p)
         _json(p)
         builds(p, WATCHLIST, action)
-        p.set_defaults(handler=cmd_watch)
+        p.set_defaults(handler=handlers.watch)
+    imports = actions.add_parser(
+        "import",
+        help="track every account in a file (CSV with a handle column, or one a line)",
+        description=(
+            "Track the accounts in FILE: a CSV whose first line names a handle, username "
+            "or screen_name column, or one handle a line (@jane, jane or an x.com link). "
+            "Reports what was tracked, already tracked and not found on X. Lines without "
+            "a handle are named on stderr and skipped (exit status 2 then)."
+        ),
+    )
+    imports.add_argument("file", metavar="FILE", help="the file, or - for standard input")
+    add_channel(imports)
+    _json(imports)
+    imports.set_defaults(handler=handlers.watch_import)
 
 
 def _run(sub: Subparsers) -> None:
     run = sub.add_parser(
         "run", help="start the bot (terminal chat when no Slack/Discord tokens are set)"
     )
-    run.set_defaults(handler=cmd_run)
+    run.set_defaults(handler=handlers.run)
 
 
 def _refresh_and_alerts(sub: Subparsers) -> None:
@@ -91,17 +139,19 @@ def _refresh_and_alerts(sub: Subparsers) -> None:
         description="One watchlist refresh pass now: ceil(N/100) X lookups for N accounts.",
     )
     _json(refresh)
-    refresh.set_defaults(handler=cmd_refresh)
+    refresh.set_defaults(handler=handlers.refresh)
 
     alerts = sub.add_parser("alerts", help="recent tier crossings and where they were sent")
     alerts.add_argument("--limit", type=int, default=50, help="how many alerts (default 50)")
     alerts.add_argument("--channel", default=None, help="only this channel id")
     _json(alerts)
-    alerts.set_defaults(handler=cmd_alerts)
+    alerts.set_defaults(handler=handlers.alerts)
 
 
 def _digest(sub: Subparsers) -> None:
-    digest = sub.add_parser("digest", help="weekly digests of new micro influencers")
+    digest = sub.add_parser(
+        COMMAND_WORDS[DIGEST.name], help="weekly digests of new micro influencers"
+    )
     actions = digest.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, helptext in DIGEST_HELP.items():
         action = DIGEST.action(name)
@@ -114,13 +164,13 @@ def _digest(sub: Subparsers) -> None:
             p.add_argument("--all", action="store_true", help="every channel's subscriptions")
         _json(p)
         builds(p, DIGEST, action)
-        p.set_defaults(handler=cmd_digest)
+        p.set_defaults(handler=handlers.digest)
     run_due = actions.add_parser(
         "run-due", help="send every digest that is due (catching up after downtime)"
     )
     run_due.add_argument("--now", default=None, help="pretend it is this ISO-8601 time")
     _json(run_due)
-    run_due.set_defaults(handler=cmd_run_due)
+    run_due.set_defaults(handler=handlers.run_due)
 
 
 def _outbox(sub: Subparsers) -> None:
@@ -142,7 +192,7 @@ def _outbox(sub: Subparsers) -> None:
     outbox.add_argument("--platform", default=CONSOLE_PLATFORM, help=argparse.SUPPRESS)
     outbox.add_argument("--workspace", default=CONSOLE_WORKSPACE, help=argparse.SUPPRESS)
     _json(outbox)
-    outbox.set_defaults(handler=cmd_outbox)
+    outbox.set_defaults(handler=handlers.outbox)
 
 
 def _audits(sub: Subparsers) -> None:
@@ -158,9 +208,9 @@ def _audits(sub: Subparsers) -> None:
     )
     users.add_argument("file", help="JSON-lines file, or - for standard input")
     _json(users, "array")
-    users.set_defaults(handler=None, standalone=run_audit_users)
+    users.set_defaults(handler=None, standalone=handlers.audit_users)
 
-    audit = sub.add_parser("audit", help=AUDIT.summary, description=AUDIT.summary)
+    audit = sub.add_parser(COMMAND_WORDS[AUDIT.name], help=AUDIT.summary, description=AUDIT.summary)
     add_words(audit, AUDIT)
     action = AUDIT.action(None)
     add_options(audit, action)
@@ -172,17 +222,42 @@ def _audits(sub: Subparsers) -> None:
     add_channel(audit)
     _json(audit)
     builds(audit, AUDIT, action)
-    audit.set_defaults(handler=cmd_audit)
+    audit.set_defaults(handler=handlers.audit)
+
+
+def _doctor(sub: Subparsers) -> None:
+    doctor = sub.add_parser(
+        "doctor",
+        help="check the database, X, Slack and Discord settings: what is fine, what to fix",
+        description=(
+            "One line per configured piece: ok, FIX (with what to do) or -- (not configured). "
+            "Exit 0 when every configured piece is fine, 1 otherwise, 2 for a bad setting."
+        ),
+    )
+    doctor.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"how long each check may take (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    _json(doctor)
+    doctor.set_defaults(handler=None, standalone=run_doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=PROG,
         description="Find micro influencers on X from the terminal, Slack or Discord.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument(
+        "--version",
+        action=VersionAction,
+        help="print the version, where the data lives and the database, then exit",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # In the order `influencer-bot --help` has always listed them.
-    for add in (_find, _watch, _run, _refresh_and_alerts, _digest, _outbox, _audits):
+    for add in (_find, _watch, _run, _refresh_and_alerts, _digest, _outbox, _audits, _doctor):
         add(sub)
     return parser

@@ -15,6 +15,7 @@ from core.models import (
     WatchChange,
     WatchlistView,
     XUser,
+    on_sample,
 )
 
 
@@ -105,6 +106,8 @@ def search_json(result: SearchResult) -> dict[str, Any]:
         "like": result.seed.username if result.seed else None,
         "seed": seed_json(result.seed) if result.seed else None,
         "seed_terms": list(result.seed_terms),
+        # Addition: true when the bundled sample answered (every --json answer says so).
+        "sample": on_sample(result),
     }
 
 
@@ -115,6 +118,7 @@ def watch_change_json(change: WatchChange) -> dict[str, Any]:
         "already": list(change.already),
         "not_found": list(change.not_found),
         "cost": cost_json(change.cost),
+        "sample": on_sample(change),
     }
 
 
@@ -134,6 +138,7 @@ def watchlist_json(view: WatchlistView) -> dict[str, Any]:
             }
             for e in view.entries
         ],
+        "sample": on_sample(view),
     }
 
 

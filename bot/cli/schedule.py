@@ -4,6 +4,9 @@
     influencer-bot alerts [--json] [--limit N]
     influencer-bot digest subscribe NICHE --channel ID [--weekday mon --time 09:00 --tz UTC]
     influencer-bot digest list|unsubscribe|preview ...
+
+`digest subscribe` passes only the flags given: a new subscription takes the defaults
+shown, a re-subscription keeps its own day, time and time zone (`core.digests`).
     influencer-bot digest run-due [--now ISO-8601] [--json]
     influencer-bot outbox [--json] [--deliver] [--resume-channel ID]
 
@@ -40,9 +43,17 @@ from bot.cli.schedule_payloads import (
 from bot.runner import register_platform_sinks
 from bot.wiring import ScheduledWork, Services, build_discovery, build_scheduled_work
 from core.errors import BadInput
-from core.models import Digest, DigestSubscriptionsView, OutboxStatus, Scope, TierAlert
+from core.models import (
+    SAMPLE_SOURCE,
+    Digest,
+    DigestSubscriptionsView,
+    OutboxStatus,
+    Scope,
+    TierAlert,
+)
 from core.outbox import KIND_ALERT, DeliveryReport
 from core.ports import Clock, MessageSink
+from core.wording import plural
 
 
 class OffsetClock:
@@ -65,6 +76,11 @@ def parse_now(text: str) -> datetime:
             f"--now wants an ISO-8601 time like 2026-05-04T09:00:00+02:00, not {text!r}."
         ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _sample(svc: Services) -> bool:
+    """Whether answers come from the bundled sample (they say so: banner, "sample")."""
+    return svc.x.name == SAMPLE_SOURCE
 
 
 def _sinks(svc: Services, args: argparse.Namespace) -> dict[str, MessageSink]:
@@ -116,9 +132,9 @@ async def cmd_alerts(svc: Services, args: argparse.Namespace) -> int:
     if args.channel is not None:
         alerts = [(a, s) for a, s in alerts if a.scope.channel == args.channel]
     if args.json:
-        out_json({"alerts": crossings_json(alerts)})
+        out_json({"alerts": crossings_json(alerts), "sample": _sample(svc)})
     else:
-        out(render_alert_list(alerts))
+        out(render_alert_list(alerts, sample=_sample(svc)))
     return EXIT_OK
 
 
@@ -128,7 +144,9 @@ async def cmd_digest(svc: Services, args: argparse.Namespace) -> int:
     now = svc.clock.now()
     if args.action == "list" and args.all:  # every channel's: not a chat command
         subs = await svc.work.store.all_subscriptions()
-        view = DigestSubscriptionsView(scope, tuple(subs), f"{len(subs)} subscription(s)")
+        view = DigestSubscriptionsView(
+            scope, tuple(subs), plural(len(subs), "subscription"), source=svc.x.name
+        )
         reply: DigestSubscriptionsView | Digest = view
     else:
         reply = await svc.scout.handle(command, scope)  # type: ignore[assignment]
@@ -149,9 +167,9 @@ async def cmd_run_due(svc: Services, args: argparse.Namespace) -> int:
     decided = await work.digests.run_due()
     delivery = await _deliver(work, svc)
     if args.json:
-        out_json(run_due_json(now, decided, delivery))
+        out_json({**run_due_json(now, decided, delivery), "sample": _sample(svc)})
     else:
-        out(render_run_due(now, decided, delivery))
+        out(render_run_due(now, decided, delivery, sample=_sample(svc)))
     return EXIT_OK
 
 
@@ -162,7 +180,7 @@ async def cmd_outbox(svc: Services, args: argparse.Namespace) -> int:
         resumed = await work.store.resume_channel(scope, svc.clock.now())
         out(
             f"Resumed {args.platform}:{args.workspace}:{args.resume_channel}: "
-            f"{resumed} message(s) pending again.",
+            f"{plural(resumed, 'message')} pending again.",
             sys.stderr,
         )
     if args.deliver:
@@ -171,7 +189,7 @@ async def cmd_outbox(svc: Services, args: argparse.Namespace) -> int:
     items = {status: await work.store.outbox_items([status], args.limit) for status in OutboxStatus}
     paused = await work.store.paused_channels()
     if args.json:
-        out_json(outbox_json(counts, items, paused))
+        out_json({**outbox_json(counts, items, paused), "sample": _sample(svc)})
     else:
-        out(render_outbox(counts, items, paused))
+        out(render_outbox(counts, items, paused, sample=_sample(svc)))
     return EXIT_OK

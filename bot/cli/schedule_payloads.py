@@ -22,6 +22,7 @@ from core.models import (
     OutboxStatus,
     Scope,
     TierAlert,
+    on_sample,
 )
 from core.outbox import DeliveryReport
 from core.refresh import RefreshReport
@@ -90,6 +91,7 @@ def refresh_json(report: RefreshReport) -> dict[str, Any]:
         "cost": cost_json(report.cost),
         "seconds": report.seconds,
         "stopped_early": report.stopped_early,
+        "sample": on_sample(report),
     }
 
 
@@ -112,6 +114,7 @@ def subscriptions_json(view: DigestSubscriptionsView, now: datetime) -> dict[str
         **scope_json(view.scope),
         "message": view.message,
         "subscriptions": [subscription_json(s, now) for s in view.subscriptions],
+        "sample": on_sample(view),
     }
 
 
@@ -126,6 +129,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "nothing_new": not digest.candidates,
         "accounts": [candidate_json(c) for c in digest.candidates],
         "cost": cost_json(digest.cost),
+        "sample": on_sample(digest),
     }
 
 

@@ -359,7 +359,7 @@ async def test_audit_command_end_to_end_with_cost_and_same_day_cache(
     assert len(x_server.requests) == 2  # nothing new sent
     assert "Likely fake:" in out
     assert "of the 300 most recent followers" in out
-    assert "0 request(s)" in out
+    assert "X cost: 0 requests" in out
     assert "served from today's cache" in out
 
 
@@ -382,6 +382,20 @@ async def test_a_dear_audit_needs_yes(x_server: FakeXServer, tmp_path: Path) -> 
     )  # fmt: skip
     assert code == 0, err
     assert json.loads(out)["sample_size"] == 500
+
+
+async def test_a_dear_sample_audit_needs_yes_as_on_x(tmp_path: Path) -> None:
+    """Issue 11: on the bundled sample (no token) a $5 audit asks first, like on X."""
+    db = tmp_path / "bot.db"
+    code, out, err = await cli("audit", "@jane_lifts", "--sample", "500", db=db)
+    assert code == 2
+    assert "would cost up to $5.00 on X" in err
+    assert "influencer-bot audit jane_lifts --sample 500 --yes" in err
+    code, out, err = await cli("audit", "@jane_lifts", "--sample", "500", "--yes", "--json", db=db)
+    assert code == 0, err
+    done = json.loads(out)
+    assert (done["sample_size"], done["source"]) == (500, "sample")
+    assert 0.05 <= done["fake_share"] <= 0.2  # a real creator's audience
 
 
 async def test_a_rate_limited_audit_fails_friendly(x_server: FakeXServer, tmp_path: Path) -> None:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import re
+import select
+import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from adapters.console.chat import ConsoleChat
-from adapters.console.render import render
+from adapters.console.chat import PROMPT, ConsoleChat, completions, wrap_text
+from adapters.console.render import SAMPLE_BANNER, render
 from bot.settings import Settings
 from bot.wiring import Services, services
+from core.commands import WHICH_NICHE
 from core.models import (
     Candidate,
     Cost,
@@ -49,7 +54,9 @@ async def test_chat_answers_slash_commands_on_sample_data(sample_services: Servi
     assert "What this would cost on X: " in found
     handle = profiles[0]
     added = await chat.answer(f"/watchlist add @{handle}")
-    assert added == f"Now tracking @{handle}."
+    assert added is not None
+    # Every answer on the sample opens with the banner, a watchlist change too.
+    assert added.splitlines() == [SAMPLE_BANNER, f"Now tracking @{handle}."]
     listed = await chat.answer("/watchlist")
     assert listed is not None
     assert f"@{handle}" in listed
@@ -83,6 +90,218 @@ async def test_chat_errors_are_one_friendly_line(
 async def test_chat_quits() -> None:
     chat = ConsoleChat(None)  # type: ignore[arg-type]  # quitting needs no scout
     assert await chat.answer("/quit") is None
+
+
+# Aliases, wrapping, and reading from a terminal, a pipe or a file (issue 11, item 5)
+
+
+async def test_chat_takes_the_obvious_aliases_and_suggests_the_nearest_command(
+    sample_services: Services,
+) -> None:
+    chat = ConsoleChat(sample_services.scout)
+    found = await chat.answer("/find fitness limit:2")
+    assert found is not None
+    assert 'Influencers for "fitness": 2 found' in found
+    shown = await chat.answer("/help")
+    assert shown is not None
+    assert "/find-influencers <niche>" in shown
+    assert "/watchlist add|remove|list" in shown
+    one = await chat.answer("/help find")
+    assert one is not None
+    assert "/find-influencers <niche>" in one
+    assert "/watchlist add" not in one
+    assert await chat.answer("/find-influencer") == f"Error: {WHICH_NICHE}"
+    assert await chat.answer("/watch") == await chat.answer("/watchlist list")
+    assert await chat.answer("/fnd fitness") == (
+        "Error: Unknown command /fnd. Did you mean /find-influencers?"
+    )
+    assert await chat.answer("/digest preview") == (
+        "Error: Which niche? For example: /digest preview fitness"
+    )
+
+
+LONG = (
+    "    why: engagement 3.6% over 5 posts (micro norm 1.0%); 5 posts on fitness in the "
+    "last 7 days; bio mentions fitness and /find-influencers"
+)
+URL_LINE = (
+    "    sample post: https://x.com/i/status/2010865319932854582?s=20&t=abcdefghijklmnop "
+    "“Quick 20-minute fitness you can do at home”"
+)
+
+
+def test_answers_wrap_at_word_boundaries_keeping_the_indent_and_whole_urls() -> None:
+    wrapped = wrap_text(f"{LONG}\n{URL_LINE}\n\nshort line", 40)
+    lines = wrapped.split("\n")
+    assert all(len(line) <= 40 for line in lines if "https://" not in line)
+    assert lines[0].startswith("    why: engagement")
+    first, rest = lines[0], lines[1:]
+    assert first.startswith("    ")
+    assert all(line.startswith("      ") for line in rest[: rest.index("    sample post:")])
+    assert "/find-influencers" in wrapped.split()  # a hyphenated word stays whole
+    assert "      https://x.com/i/status/2010865319932854582?s=20&t=abcdefghijklmnop" in lines
+    assert lines[-2:] == ["", "short line"]
+    assert wrapped.split() == f"{LONG}\n{URL_LINE}\n\nshort line".split()  # nothing lost
+    assert wrap_text(LONG, None) == LONG  # not a terminal: whole lines
+
+
+async def test_a_chat_read_from_a_file_echoes_each_line_and_wraps_to_its_width() -> None:
+    chat = ConsoleChat(_NoScout(), width=50)  # type: ignore[arg-type]  # only text answers
+    out = io.StringIO()
+    await chat.run(io.StringIO("hello\n/fnd\n/quit\n/never-read\n"), out)
+    text = out.getvalue()
+    assert f"{PROMPT}hello\nCommands start with /." in text
+    assert f"{PROMPT}/fnd\nError: Unknown command /fnd. Did you mean" in text
+    assert "never-read" not in text
+    assert max(len(line) for line in text.splitlines()) <= 50
+    assert "Ctrl-D or /quit to leave." in " ".join(text.split())
+
+
+async def test_run_reads_stdin_from_a_regular_file(tmp_path: Path) -> None:
+    """`influencer-bot run < script` used to fail: "Pipe transport is for pipes/sockets only"."""
+    script = tmp_path / "script.txt"
+    script.write_text("/help find\n/watch\n")  # no /quit: the end of the file ends it
+    with script.open("rb") as stdin:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            stdin=stdin,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=_env(tmp_path),
+            cwd=tmp_path,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert await proc.wait() == 0, err.decode()
+    text = out.decode()
+    assert "Traceback" not in err.decode()
+    assert f"{PROMPT}/help find\n" in text
+    assert "\n/find-influencers <niche>" in text
+    assert "The watchlist is empty" in text
+
+
+def test_a_chat_on_dev_null_ends_at_once() -> None:
+    """epoll refuses /dev/null: the chat used to wait forever on `run < /dev/null`."""
+    out = io.StringIO()
+    chat = ConsoleChat(_NoScout())  # type: ignore[arg-type]  # only the greeting
+    with Path(os.devnull).open() as stdin:
+        asyncio.run(asyncio.wait_for(chat.run(stdin, out), 10))
+    assert out.getvalue().endswith(f"{PROMPT}\n")
+
+
+def test_tab_completes_commands_actions_and_options() -> None:
+    assert completions("/fi") == ["/find ", "/find-influencer ", "/find-influencers "]
+    assert completions("/he") == ["/help "]
+    assert completions("/watchlist a") == ["add "]
+    assert completions("/digest subscribe fitness t") == ["time:", "tz:"]
+    assert completions("/find fitness ti") == ["tier:"]
+    assert completions("/nope x") == []
+
+
+class _NoScout:
+    source = "sample"
+
+
+_PTY_CHAT = """
+import asyncio, sys
+from pathlib import Path
+from adapters.console.chat import PROMPT, ConsoleChat, completions, wrap_text
+
+class NoScout:
+    source = "sample"
+
+asyncio.run(ConsoleChat(NoScout(), history=Path(sys.argv[1])).run())
+"""
+
+
+class _Terminal:
+    """The chat on a real pseudo-terminal of `cols` columns, typed into like a person."""
+
+    def __init__(self, history: Path, cols: int) -> None:
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+        env = {**os.environ, "TERM": "xterm", "INPUTRC": "/dev/null", "COLUMNS": ""}
+        env.pop("COLUMNS")
+        self.proc = subprocess.Popen(  # noqa: S603  this interpreter, a fixed script
+            [sys.executable, "-c", _PTY_CHAT, str(history)],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.seen = ""
+
+    def type(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def wait_for(self, text: str, count: int = 1) -> str:
+        deadline = time.monotonic() + 20
+        while self.seen.count(text) < count:
+            left = deadline - time.monotonic()
+            assert left > 0, f"never saw {text!r} x{count} in {self.seen!r}"
+            ready, _, _ = select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:  # the chat has exited
+                    chunk = b""
+                assert chunk, f"chat ended before {text!r} x{count}: {self.seen!r}"
+                self.seen += chunk.decode(errors="replace")
+        return self.seen
+
+    def exit_code(self) -> int:
+        return self.proc.wait(timeout=20)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        os.close(self.master)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_the_terminal_chat_edits_lines_and_keeps_history_between_runs(tmp_path: Path) -> None:
+    history = tmp_path / "data" / "chat-history"
+    nearest = "Did you mean /find-influencers?"
+    term = _Terminal(history, cols=60)
+    try:
+        greeting = term.wait_for(PROMPT).split(PROMPT)[0]
+        # Wrapped to the terminal's 60 columns, at word boundaries.
+        lines = [x for x in greeting.replace("\r", "").split("\n") if x]
+        assert max(len(x) for x in lines) <= 60
+        assert "Ctrl-D or /quit to leave." in " ".join(greeting.split())
+        term.type("/fd\x1b[Dn\r")  # left arrow: "/fd" becomes "/fnd"
+        term.wait_for(nearest)
+        term.wait_for(PROMPT, 2)
+        term.type("\x1b[A\r")  # up arrow: the same line again
+        term.wait_for(nearest, 2)
+        term.wait_for(PROMPT, 3)
+        term.type("\x04")  # Ctrl-D leaves
+        assert term.exit_code() == 0
+    finally:
+        term.kill()
+    assert history.read_text().splitlines()[-1] == "/fnd"
+
+    again = _Terminal(history, cols=80)
+    try:
+        again.wait_for(PROMPT)
+        again.type("\x1b[A\r")  # the history of the last run
+        again.wait_for(nearest)
+        again.wait_for(PROMPT, 2)
+        again.type("/quit\r")
+        assert again.exit_code() == 0
+    finally:
+        again.kill()
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -175,7 +394,7 @@ async def test_find_json_on_sample_says_so(tmp_path: Path) -> None:
         (("watch", "add", "@nobody_at_all"), 2, "No X account found"),
         (("find",), 2, "which niche? For example: influencer-bot find fitness"),
         (("find", "--like", ""), 2, "influencer-bot find --like @jane_lifts"),
-        (("find", "--like", "@@x"), 2, "Option like: '@@x' is not an X handle"),
+        (("find", "--like", "@@x"), 2, "--like: '@@x' is not an X handle"),
         (("find", "--like", "https://evil.com/x"), 2, "is not an X handle"),
         (("find", "--like", "nobody_at_all"), 2, "No X account found for @nobody_at_all"),
     ],
@@ -188,6 +407,36 @@ async def test_bad_input_exits_2_with_one_line(
     assert message in err
     assert "Traceback" not in err
     assert out == ""
+
+
+# Chat syntax a command-line answer must not show: `limit:`, `tier:nano`, `/watchlist`.
+CHAT_SYNTAX = re.compile(
+    r"(?<![\w/@.:-])(like|tier|min|max|lang|limit|day|time|tz|sample):"
+    r"|(?<![\w/.:-])/(find-influencers|watchlist|digest|audit|influencer-help)\b"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stream", "words"),
+    [
+        (("find", "fitness", "--limit", "99"), 2, "err", "--limit: must be between 1 and 50"),
+        (("find", "fitness", "--tier", "nano", "--min-followers", "20k"), 2, "err", "--tier"),
+        (("find", "fitness", "--tier", "mega"), 0, "out", "--tier"),
+        (("watch", "list", "--channel", "empty"), 0, "out", "influencer-bot watch add"),
+        (("watch", "add"), 2, "err", "influencer-bot watch"),
+        (("digest", "subscribe", "fitness", "--day", "someday"), 2, "err", "Unknown day"),
+    ],
+)
+async def test_the_command_line_speaks_in_flags_not_chat_syntax(
+    tmp_path: Path, args: tuple[str, ...], code: int, stream: str, words: str
+) -> None:
+    rc, out, err = await _cli(tmp_path, *args)
+    assert rc == code, err
+    said = {"out": out, "err": err}[stream]
+    assert words in said
+    # The query line is X's own search syntax (`lang:en`): the only place it may show.
+    shown = [line for line in (out + err).splitlines() if not line.startswith("Query:")]
+    assert not [line for line in shown if CHAT_SYNTAX.search(line)], shown
 
 
 async def test_bad_setting_exits_2_naming_it(tmp_path: Path) -> None:
@@ -301,8 +550,8 @@ def test_a_lookalike_renders_its_header_evidence_left_out_and_split_cost() -> No
 
 def test_an_empty_lookalike_and_a_plain_search_read_as_such() -> None:
     empty = render(_lookalike((), left_out=(), niche_size=None))
-    assert "No account in range posted like @nadia_runs in the last 7 days" in empty
-    assert "add a niche" in empty
+    assert "Nobody in range posted like @nadia_runs in the last 7 days" in empty
+    assert "aim it with a niche: /find-influencers <niche> like:@nadia_runs" in empty
     assert "this week" not in empty
     plain = render(_lookalike((_candidate(1),), seed=None, seed_terms=(), niche="running"))
     assert plain.splitlines()[0] == 'Influencers for "running": 1 found'

@@ -376,7 +376,7 @@ async def test_audit_defers_then_follows_up_with_the_estimate_and_its_cost(
     assert audit.callback_at - audit.sent_at < 0.5
     (message,) = audit.messages
     assert not message.loading
-    assert message.buttons() == []  # sample data never asks first
+    assert message.buttons() == []  # $2.00 is below the $2.50 that asks first
     (embed,) = message.embeds
     assert embed["title"] == "Follower audit of @ineslifts (Ines Selwick)"
     assert embed["url"] == "https://x.com/ineslifts"
@@ -385,7 +385,7 @@ async def test_audit_defers_then_follows_up_with_the_estimate_and_its_cost(
     assert "95% interval" in embed["description"]
     assert embed["fields"], "the commonest signs, with counts"
     footer = embed["footer"]["text"]
-    assert "What this would cost on X: 2 request(s), 0 posts read, 201 users read" in footer
+    assert "What this would cost on X: 2 requests · 201 users $2.01 = $2.01" in footer
     assert "Audited " in footer
     share = embed["description"].split("= **", 1)[1].split("**", 1)[0]
     (entry,) = listing.messages[0].fields()
@@ -418,7 +418,7 @@ async def test_a_costly_audit_reads_no_followers_until_its_button_is_clicked(
     assert "may cost up to **$1.00**" in question.embeds[0]["description"]
     assert followers_read() == 1
     (result,) = click.messages
-    assert "X API: " in result.embeds[0]["footer"]["text"]
+    assert result.embeds[0]["footer"]["text"].startswith("X cost: ")
     assert "Sample data" not in _text(result)
 
 
@@ -449,6 +449,28 @@ async def test_a_costly_audit_asks_first_and_its_button_runs_it(
     (result,) = click.messages
     assert result.embeds[0]["title"].startswith("Follower audit of @fitwithanya")
     assert "most recent followers" in (result.embeds[0]["description"])
+
+
+async def test_a_costly_sample_audit_asks_as_on_x_and_its_button_runs_it(
+    fake_discord: FakeDiscord, discord_services: Services
+) -> None:
+    """Issue 11: the sample shows the real flow, its cost worded as what X would charge."""
+    async with running_bot(discord_services, fake_discord):
+        ask = await _ask(fake_discord, "audit", {"handle": "@jane_lifts", "sample": 500})
+        (question,) = ask.messages
+        (button,) = question.buttons()
+        click = await fake_discord.click(question, button["custom_id"])
+        await fake_discord.answered(click)
+
+    assert question.embeds[0]["title"] == "Audit @jane_lifts?"
+    assert "would cost up to **$5.00** on X" in question.embeds[0]["description"]
+    assert "Sample data" in _text(question)
+    assert button["custom_id"] == "audit:jane_lifts:500"
+    (result,) = click.messages
+    assert result.embeds[0]["title"].startswith("Follower audit of @jane_lifts")
+    assert "of the 500 most recent followers" in result.embeds[0]["description"]
+    assert "Sample data" in _text(result)
+    assert result.embeds[0]["footer"]["text"].startswith("What this would cost on X: ")
 
 
 # The entry point `influencer-bot run` uses

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from adapters.console.render import SAMPLE_BANNER
 from adapters.x.sample_gen import SAMPLE_PATH
 from bot.cli import main
 
@@ -117,8 +118,8 @@ def test_refresh_and_alerts(cli: Any) -> None:
     assert report["missing"] == []
     assert set(report) >= {"cost", "notices", "stopped_early", "seconds", "found"}
     out, _ = cli("refresh")
-    assert "Refreshed 3 of 3 tracked account(s) in 1 request(s)" in out
-    assert cli.json("alerts") == {"alerts": []}
+    assert "Refreshed 3 of 3 tracked accounts in 1 request," in out
+    assert cli.json("alerts") == {"alerts": [], "sample": True}
 
 
 def test_list_unsubscribe_preview(cli: Any) -> None:
@@ -151,3 +152,28 @@ def test_list_unsubscribe_preview(cli: Any) -> None:
 def test_bad_input_exits_2(cli: Any, argv: tuple[str, ...]) -> None:
     _, err = cli(*argv, code=2)
     assert err.splitlines()[-1].startswith("influencer-bot: ")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("watch", "add", *micro_handles(1), "--channel", "C1"),
+        ("watch", "list", "--channel", "C1"),
+        ("refresh",),
+        ("alerts",),
+        ("outbox",),
+        ("digest", "list", "--channel", "C1"),
+        ("digest", "list", "--all"),
+        ("digest", "run-due"),
+        ("find", "fitness", "--limit", "2"),
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_every_command_on_the_sample_says_so_first_on_stdout(cli: Any, argv: list[str]) -> None:
+    out, err = cli(*argv)
+    assert out.splitlines()[0] == SAMPLE_BANNER
+    assert out.count("SAMPLE DATA") == 1
+    assert "SAMPLE DATA" not in err
+    assert "≈" not in out  # costs read "What this would cost on X", never "Cost: ≈ $"
+    payload = cli.json(*argv)
+    assert payload["sample"] is True

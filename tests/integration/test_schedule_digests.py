@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from core.commands import parse_command
 from core.errors import ChannelGone
-from core.models import Digest, OutboxStatus, Scope, SearchRequest
+from core.models import Digest, DigestSubscriptionsView, OutboxStatus, Scope, SearchRequest
 from core.ports import MessageSink
 from tests.fakes.schedule_fixtures import (
     FixedClock,
@@ -285,6 +286,41 @@ async def test_subscribe_list_unsubscribe(sqlite_url: str) -> None:
         assert gone.subscriptions == ()
         assert "Unsubscribed" in gone.message
         assert "no digest" in (await digests.unsubscribe(GYM, "fitness")).message
+    finally:
+        await bot.aclose()
+
+
+async def test_resubscribing_keeps_the_schedule_unless_an_option_changes_it(
+    sqlite_url: str,
+) -> None:
+    """Issue 11: `/digest subscribe fitness` again used to reset the time zone to UTC."""
+    x, clock = FakeX(), FixedClock(utc(2026, 5, 4, 6))
+    bot = await boot(sqlite_url, x, clock, "b")
+
+    async def typed(text: str) -> DigestSubscriptionsView:
+        view = await bot.scout.handle(parse_command("digest", text), GYM)
+        assert isinstance(view, DigestSubscriptionsView)
+        return view
+
+    def schedule(view: DigestSubscriptionsView) -> tuple[str, int, time, str]:
+        (sub,) = view.subscriptions
+        return (sub.niche, sub.weekday, sub.at, sub.tz)
+
+    try:
+        fresh = await typed("subscribe fitness")
+        assert schedule(fresh) == ("fitness", MON, time(9), "UTC")  # a new one: the defaults
+        await typed("subscribe fitness day:fri time:18:30 tz:america/new_york")
+        again = await typed("subscribe Fitness")
+        assert schedule(again) == ("fitness", 4, time(18, 30), "America/New_York")
+        assert again.message.startswith('This channel already gets the weekly digest of "fitness"')
+        assert "Fridays at 18:30 America/New_York" in again.message
+        moved = await typed("subscribe fitness time:07:00")
+        assert schedule(moved) == ("fitness", 4, time(7), "America/New_York")
+        assert "Rescheduled" in moved.message
+        zoned = await typed("subscribe fitness tz:Europe/Berlin")
+        assert schedule(zoned) == ("fitness", 4, time(7), BERLIN)
+        other = await typed("subscribe yoga")  # another niche is new: the defaults again
+        assert {s.niche: s.tz for s in other.subscriptions} == {"fitness": BERLIN, "yoga": "UTC"}
     finally:
         await bot.aclose()
 

@@ -231,7 +231,7 @@ async def test_audit_shows_the_estimate_with_its_cost_and_the_watchlist_shows_it
     assert "Sample data" in text
     assert "What this would cost on X: 2 requests" in text
     assert "Served from today's audit" not in text
-    assert audit_button(answer) is None  # sample data never asks first
+    assert audit_button(answer) is None  # $2.00 is below the $2.50 that asks first
 
     again = all_text(await slack_bot.answer(await slack_bot.command("/audit", "ineslifts")))
     assert "Served from today's audit" in again
@@ -277,10 +277,34 @@ async def test_a_costly_audit_asks_first_and_reads_no_followers_until_clicked(
     text = all_text(result)
     assert "Follower audit of @fitwithanya" in text
     assert "of the 100 most recent followers" in text
-    assert "Cost: " in text
+    assert "X cost: " in text
     assert "Sample data" not in text
     assert audit_button(result) is None
     assert followers_read(fake_x) == 1
+
+
+async def test_a_costly_sample_audit_asks_as_on_x_and_its_button_runs_it(
+    slack_bot: SlackBot,
+) -> None:
+    """Issue 11: the sample shows the real flow, its cost worded as what X would charge."""
+    question = await slack_bot.answer(await slack_bot.command("/audit", "@jane_lifts sample:500"))
+    assert_within_slack_limits(question)
+    text = all_text(question)
+    assert "Sample data" in text
+    assert "would cost up to *$5.00* on X" in text
+    assert "more than the $2.50" in text
+    button = audit_button(question)
+    assert button is not None
+    assert button["value"] == "jane_lifts:500"
+
+    result = await slack_bot.answer(await slack_bot.click(AUDIT_ACTION, button["value"]))
+    assert result["replace_original"] is True
+    text = all_text(result)
+    assert "Follower audit of @jane_lifts" in text
+    assert "of the 500 most recent followers" in text
+    assert "Sample data" in text
+    assert "What this would cost on X: " in text
+    assert audit_button(result) is None
 
 
 async def test_audit_of_an_unknown_handle_is_a_plain_answer(slack_bot: SlackBot) -> None:

@@ -136,7 +136,7 @@ async def test_an_outage_is_retried_with_backoff_then_given_up(
     assert sink.attempts == 4
     assert outbox.statuses() == [OutboxStatus.FAILED]
     assert outbox.rows[1]["error"] == "Slack answered 503"
-    assert "after 4 attempt(s)" in caplog.text
+    assert "after 4 attempts" in caplog.text
 
 
 async def test_unexpected_errors_are_retried_like_outages(

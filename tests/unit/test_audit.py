@@ -324,10 +324,16 @@ async def test_the_estimate_counts_only_followers_that_exist() -> None:
     assert result.sample_size == 40
 
 
-async def test_the_sample_source_never_asks() -> None:
-    w = world(confirm_above=0.0, simulate=True)
-    result = await audited(w, "jane_lifts", 500)
+async def test_the_sample_source_asks_like_x_would() -> None:
+    # Issue 11: the sample shows the real flow, with what the audit would cost on X.
+    w = world(confirm_above=2.50, simulate=True)
+    ask = await w.audits.audit("jane_lifts", 500)
+    assert isinstance(ask, AuditNeedsConfirmation)
+    assert ask.estimated_cost_usd == pytest.approx(5.00)
+    assert w.x.follower_calls == []
+    result = await audited(w, "jane_lifts", 500, confirmed=True)
     assert result.cost.usd == pytest.approx(5.01)  # what X would charge
+    assert isinstance(await w.audits.audit("jane_lifts", 200), AuditResult)  # $2 < $2.50
 
 
 async def test_a_cached_audit_needs_no_confirmation() -> None:

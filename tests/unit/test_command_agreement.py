@@ -28,6 +28,7 @@ from core.commands import (
     WATCHLIST,
     CommandSpec,
     FindInfluencers,
+    command_spec,
     parse_command,
 )
 from core.errors import BadInput
@@ -278,6 +279,26 @@ def test_every_front_end_offers_every_command() -> None:
             assert example in console
             assert example in slack
             assert example in discord
+
+
+def test_aliases_are_chat_words_only_slack_and_discord_register_the_real_names() -> None:
+    """An alias on Slack or Discord would be another slash command to install: none is."""
+    from adapters.discord.commands import build_app_commands
+    from tests.unit.test_discord_commands import NoHandlers
+
+    names = [spec.name for spec in COMMANDS]
+    aliases = [alias for spec in COMMANDS for alias in spec.aliases]
+    assert aliases  # the console and `command_spec` do accept some
+    assert [c.name for c in build_app_commands(NoHandlers())] == names
+    assert set(SLASH_COMMANDS) == {f"/{name}" for name in names}
+    manifest = manifest_yaml()
+    assert not [a for a in aliases if f"command: /{a}\n" in manifest]
+
+
+def test_the_console_accepts_every_alias_as_its_command() -> None:
+    for spec in COMMANDS:
+        for alias in spec.aliases:
+            assert command_spec(f"/{alias}") is spec
 
 
 def test_every_help_names_the_budget_meter_and_xs_own_spending_cap() -> None:

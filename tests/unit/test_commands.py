@@ -9,13 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.commands import (
+    AT,
     COMMANDS,
+    DAY,
     FIND,
     LIKE,
     LIMIT,
     MIN_FOLLOWERS,
     SPENDING_NOTES,
     TIER,
+    TZ,
     DigestAction,
     DigestCommand,
     FindInfluencers,
@@ -28,6 +31,7 @@ from core.commands import (
     parse_command,
     parse_handle,
 )
+from core.digests import DEFAULT_AT, DEFAULT_TZ, DEFAULT_WEEKDAY
 from core.errors import BadInput
 from core.models import SearchRequest, Tier
 
@@ -135,8 +139,10 @@ def test_watchlist_grammar() -> None:
         parse_command("watchlist", "add")
     with pytest.raises(BadInput, match=r"add\|remove\|list"):
         parse_command("watchlist", "destroy @a")
-    with pytest.raises(BadInput, match="At most 25"):
-        parse_command("watchlist", "add " + " ".join(f"@u{i}" for i in range(26)))
+    hundred = parse_command("watchlist", "add " + " ".join(f"@u{i}" for i in range(100)))
+    assert hundred == WatchlistCommand(WatchAction.ADD, tuple(f"u{i}" for i in range(100)))
+    with pytest.raises(BadInput, match="At most 100"):
+        parse_command("watchlist", "add " + " ".join(f"@u{i}" for i in range(101)))
 
 
 def test_digest_grammar() -> None:
@@ -145,9 +151,12 @@ def test_digest_grammar() -> None:
         DigestAction.SUBSCRIBE, "home workout", 4, time(17, 30), "Europe/Berlin"
     )
     assert parse_command("digest", "") == DigestCommand(DigestAction.LIST)
-    defaults = parse_command("digest", "subscribe fitness")
-    assert isinstance(defaults, DigestCommand)
-    assert (defaults.weekday, defaults.at, defaults.tz) == (0, time(9, 0), "UTC")
+    # Not given is None (issue 11): a re-subscription keeps the channel's own schedule;
+    # only a new subscription takes the defaults (core.digests).
+    bare = parse_command("digest", "subscribe fitness")
+    assert bare == DigestCommand(DigestAction.SUBSCRIBE, "fitness", None, None, None)
+    only_tz = parse_command("digest", "subscribe fitness tz:UTC")
+    assert only_tz == DigestCommand(DigestAction.SUBSCRIBE, "fitness", None, None, "UTC")
 
 
 @pytest.mark.parametrize(
@@ -334,3 +343,113 @@ def test_options_are_read_back_with_their_types() -> None:
     assert options[TIER] is None  # any: no tier filter
     assert options.get(MIN_FOLLOWERS) == 10_000
     assert options.get(LIKE) is None
+
+
+# Aliases and the nearest command (issue 11, item 5)
+
+
+@pytest.mark.parametrize(
+    ("alias", "text", "real"),
+    [
+        ("find", "fitness tier:nano", "find-influencers"),
+        ("/find-influencer", "fitness", "find-influencers"),
+        ("INFLUENCERS", "like:@jane_lifts", "find-influencers"),
+        ("help", "", "influencer-help"),
+        ("/help", "watchlist", "influencer-help"),
+        ("watch", "add @jane_lifts", "watchlist"),
+        ("digests", "list", "digest"),
+    ],
+)
+def test_aliases_build_the_same_command_as_the_real_name(alias: str, text: str, real: str) -> None:
+    assert parse_command(alias, text) == parse_command(real, text)
+    assert command_spec(alias) is command_spec(real)
+
+
+def test_help_on_an_alias_is_help_on_the_command() -> None:
+    assert parse_command("help", "find") == HelpCommand("find-influencers")
+    assert parse_command("help", "/watch") == HelpCommand("watchlist")
+    assert parse_command("help", "coffee") == HelpCommand("coffee")  # Scout refuses it
+
+
+def test_aliases_are_unique_and_never_a_real_name() -> None:
+    names = [c.name for c in COMMANDS]
+    aliases = [a for c in COMMANDS for a in c.aliases]
+    assert len(aliases) == len(set(aliases))
+    assert not set(aliases) & set(names)
+    assert all(a == a.lower() and " " not in a for a in aliases)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("fnd", "Unknown command /fnd. Did you mean /find-influencers?"),
+        ("/find-influncers", "Unknown command /find-influncers. Did you mean /find-influencers?"),
+        ("hlep", "Unknown command /hlep. Did you mean /influencer-help?"),
+        ("wathclist", "Unknown command /wathclist. Did you mean /watchlist?"),
+        ("dgest", "Unknown command /dgest. Did you mean /digest?"),
+        ("make-coffee", "Unknown command /make-coffee. Try /influencer-help."),
+        ("quit", "Unknown command /quit. Try /influencer-help."),
+    ],
+)
+def test_an_unknown_command_is_answered_with_the_nearest_one(typed: str, message: str) -> None:
+    with pytest.raises(BadInput) as err:
+        parse_command(typed, "")
+    assert str(err.value) == message
+
+
+# Time zones in any case, a suggestion on a typo; digest examples per action (item 8)
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("america/new_york", "America/New_York"),
+        ("EUROPE/BERLIN", "Europe/Berlin"),
+        ("utc", "UTC"),
+        ("Asia/Kolkata", "Asia/Kolkata"),
+    ],
+)
+def test_a_time_zone_in_any_case_is_stored_by_its_real_name(typed: str, canonical: str) -> None:
+    cmd = parse_command("digest", f"subscribe fitness tz:{typed}")
+    assert isinstance(cmd, DigestCommand)
+    assert cmd.tz == canonical
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Europe/Berln", "Unknown time zone 'Europe/Berln'. Did you mean Europe/Berlin?"),
+        (
+            "america/new_yrok",
+            "Unknown time zone 'america/new_yrok'. Did you mean America/New_York?",
+        ),
+        ("berlin", "Unknown time zone 'berlin'. Did you mean Europe/Berlin?"),
+        ("Mars/Olympus", "Unknown time zone 'Mars/Olympus'. Use a name like Europe/Berlin or UTC."),
+    ],
+)
+def test_a_mistyped_time_zone_names_the_likely_one(typed: str, message: str) -> None:
+    with pytest.raises(BadInput) as err:
+        parse_command("digest", f"subscribe fitness tz:{typed}")
+    assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    ("action", "example"),
+    [
+        ("preview", "/digest preview fitness"),
+        ("unsubscribe", "/digest unsubscribe fitness"),
+        ("subscribe", "/digest subscribe fitness day:mon"),
+    ],
+)
+def test_a_digest_without_a_niche_is_shown_an_example_of_its_own_action(
+    action: str, example: str
+) -> None:
+    with pytest.raises(BadInput) as err:
+        parse_command("digest", action)
+    assert f"Which niche? For example: {example}" in str(err.value)
+
+
+def test_the_tables_digest_defaults_are_a_new_subscriptions_schedule() -> None:
+    assert DAY.parse(DAY.default or "") == DEFAULT_WEEKDAY
+    assert AT.parse(AT.default or "") == DEFAULT_AT
+    assert TZ.parse(TZ.default or "") == DEFAULT_TZ

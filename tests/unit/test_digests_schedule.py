@@ -95,6 +95,15 @@ def test_unknown_time_zone_is_bad_input() -> None:
         latest_due(MON, time(9), "Mars/Olympus", utc(2026, 1, 1))
 
 
+def test_a_time_zone_in_any_case_schedules_alike_and_a_typo_is_told_the_name() -> None:
+    now = utc(2026, 3, 31, 12)
+    assert latest_due(MON, time(9), "europe/berlin", now) == latest_due(
+        MON, time(9), "Europe/Berlin", now
+    )
+    with pytest.raises(BadInput, match="Did you mean Europe/Berlin"):
+        next_occurrence(MON, time(9), "Europe/Berln", now)
+
+
 ZONES = [
     "UTC",
     "Europe/Berlin",

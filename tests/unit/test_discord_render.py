@@ -227,7 +227,7 @@ def test_watch_change_lists_what_happened() -> None:
         "Now tracking @a, @b in this channel.\nAlready tracked here: @c.\nNot found on X: @zz."
     )
     assert embed.footer.text is not None
-    assert embed.footer.text.startswith("X API: 1 request(s)")
+    assert embed.footer.text.startswith("X cost: 1 request · ")
 
 
 def test_a_big_watchlist_is_paged_not_cut() -> None:
@@ -315,10 +315,10 @@ def test_a_sample_audit_says_what_it_would_cost_on_x() -> None:
     embed = message.embeds[0]
     assert "Sample data" in (embed.description or "")
     assert embed.footer.text is not None
-    assert embed.footer.text.startswith("What this would cost on X: 1 request(s)")
+    assert embed.footer.text.startswith("What this would cost on X: 1 request · ")
     (live,) = render(audit())
     assert live.embeds[0].footer.text is not None
-    assert live.embeds[0].footer.text.startswith("X API: 1 request(s)")
+    assert live.embeds[0].footer.text.startswith("X cost: 1 request · ")
 
 
 def test_the_watchlist_shows_each_accounts_last_audit() -> None:
@@ -518,7 +518,7 @@ def test_a_niche_search_without_counts_or_seed_shows_neither() -> None:
 def test_an_empty_lookalike_says_what_to_try() -> None:
     (message,) = render(lookalike([], left_out=()))
     description = message.embeds[0].description or ""
-    assert "No account in range posted like @nadia\\_runs in the last 7 days" in description
+    assert "Nobody in range posted like @nadia\\_runs in the last 7 days" in description
     assert "`/find-influencers niche:<niche> like:@nadia_runs`" in description
     assert message.view() is None
 

@@ -12,14 +12,25 @@ from adapters.storage.codecs import decode_cached
 from core.costs import CostMeter, Prices
 from core.discovery import Discovery, DiscoverySettings, SeedUnusable, follower_range
 from core.errors import (
+    BadInput,
     BudgetExhausted,
     UnknownHandle,
     XPaymentRequired,
     XRateLimited,
 )
-from core.models import FoundCandidates, Mention, Post, SearchRequest, Tier, XUser
+from core.models import (
+    EmptyCause,
+    FoundCandidates,
+    Mention,
+    NothingFound,
+    Post,
+    SearchRequest,
+    Tier,
+    XUser,
+)
 from core.ports import Cached
 from core.tiers import DEFAULT_TIERS
+from core.wording import nothing_found
 from tests.fakes.memory import FixedClock, MemoryStorage
 from tests.fakes.x_source import FakeX, rate_limited, unavailable
 
@@ -579,3 +590,92 @@ async def test_a_smaller_search_keeps_what_a_larger_one_stored_for_the_day() -> 
     kept = decode_cached(FoundCandidates, stored).candidates
     assert {"1", "2", "3"} <= {c.user.id for c in kept}
     assert [c.score for c in kept] == sorted((c.score for c in kept), reverse=True)
+
+
+# --- refusals and empty answers that name the real cause (issue 11) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (
+            SearchRequest("fitness", tier=Tier.NANO, min_followers=20_000),
+            "tier:nano is 1K–10K followers; min:20k is above it. Drop tier: or use tier:micro.",
+        ),
+        (
+            SearchRequest("fitness", tier=Tier.NANO, min_followers=10_000),
+            "tier:nano is 1K–10K followers; min:10k is above it. Drop tier: or use tier:micro.",
+        ),
+        (
+            SearchRequest("fitness", max_followers=5_000),
+            "tier:micro is 10K–50K followers; max:5k is below it. Drop tier: or use tier:nano.",
+        ),
+        (
+            SearchRequest("", like="user1", tier=Tier.MID, max_followers=900),
+            "tier:mid is 50K–500K followers; max:900 is below it. "
+            "Drop tier: to search below every tier.",
+        ),
+    ],
+)
+async def test_a_range_that_contradicts_the_tier_is_refused_before_any_x_call(
+    request_: SearchRequest, message: str
+) -> None:
+    discovery, x, _, _ = make()
+    with pytest.raises(BadInput) as refused:
+        await discovery.search(request_)
+    assert str(refused.value) == message
+    assert x.calls == []
+
+
+def test_a_range_inside_the_tier_or_without_one_is_no_contradiction() -> None:
+    nano = SearchRequest("x", tier=Tier.NANO, min_followers=9_999, max_followers=1_000)
+    assert follower_range(nano, DEFAULT_TIERS) == (9_999, 1_001)  # min > max: commands.py
+    assert follower_range(SearchRequest("x", tier=None, min_followers=20_000), DEFAULT_TIERS)
+
+
+async def test_a_niche_changed_by_cleaning_says_what_was_typed() -> None:
+    discovery, _, _, _ = make()
+    same = await discovery.search(SearchRequest("  Fitness "))
+    assert same.typed_niche is None
+    cleaned = await discovery.search(SearchRequest("#fitness!"))
+    assert (cleaned.niche, cleaned.typed_niche) == ("fitness", "#fitness!")
+
+
+async def test_a_niche_the_sample_lacks_is_named_with_what_it_covers() -> None:
+    discovery, x, _, _ = make([], [])  # no posts on it
+    x.covered_niches = ("fitness", "yoga")
+    result = await discovery.search(SearchRequest("vegan baking"))
+    assert result.results == ()
+    assert result.nothing_found == NothingFound(
+        EmptyCause.NOT_COVERED, 10_000, 50_000, covered=("fitness", "yoga")
+    )
+    x.covered_niches = None  # live X: nobody posted on it
+    live = await discovery.search(SearchRequest("vegan baking", tier=Tier.MID))
+    assert live.nothing_found == NothingFound(EmptyCause.NO_POSTS, 50_000, 500_000)
+
+
+async def test_nobody_in_range_counts_who_posted_outside_it_and_their_tier() -> None:
+    # Impressions at 15 % of followers: the free estimate matches the lookup.
+    users = [user(str(i), f) for i, f in enumerate([20_000, 25_000, 30_000, 120_000], 1)]
+    posts = [post(u.id, 300, impressions=u.followers * 15 // 100) for u in users]
+    discovery, _, _, _ = make(posts, users)
+    result = await discovery.search(SearchRequest("fitness", tier=Tier.NANO))
+    assert result.results == ()
+    assert result.nothing_found == NothingFound(
+        EmptyCause.OUT_OF_RANGE, 1_000, 10_000, outside=4, nearest=Tier.MICRO
+    )
+    assert nothing_found(result).endswith(
+        "; 4 accounts that did were outside that range (most of them micro): try tier:micro."
+    )
+
+
+async def test_nobody_on_topic_says_how_many_were_in_range_but_off_it() -> None:
+    chef = user("8", 22_000, description="Chef. Recipes and food photography.")
+    posts = [post("8", 600, "Cooking after my workout", impressions=3_000, pid="p8")]
+    lines = {"8": [post("8", 500, "Pasta night, recipe below")] * 20}
+    discovery, _, _, _ = make(posts, [chef], timelines=lines)
+    result = await discovery.search(SearchRequest("fitness"))
+    assert result.results == ()
+    assert result.nothing_found == NothingFound(
+        EmptyCause.OFF_TOPIC, 10_000, 50_000, in_range=1, min_relevance=0.35
+    )

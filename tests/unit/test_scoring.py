@@ -25,6 +25,7 @@ from core.scoring import (
     suspicion_signals,
 )
 from core.tiers import DEFAULT_TIERS
+from core.wording import engagement
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NORMS = EngagementNorms()
@@ -376,7 +377,7 @@ def test_genuine_candidate_reasons_and_numbers() -> None:
     assert c.sampled_posts == 4
     assert (c.verified_on, c.verified_on_niche, c.small_sample) == (4, 4, False)
     assert texts(c.reasons) == [
-        "engagement 2.3% over 4 posts (micro norm 1.0%)",
+        "engagement 2.30% over 4 posts (micro norm 1.00%)",
         "4 of 4 latest posts on fitness",
         "bio mentions fitness",
     ]
@@ -471,7 +472,7 @@ def test_strengths_come_before_suspicion() -> None:
 def test_below_nano_account_gets_no_tier() -> None:
     c = score(make_user(followers=500, following=100), make_posts([20]))
     assert c.tier is None
-    assert "engagement 4.0% over 1 post (small sample; nano norm 2.0%)" in texts(c.reasons)
+    assert "engagement 4.00% over 1 post (small sample; nano norm 2.00%)" in texts(c.reasons)
 
 
 def test_bought_looking_account_ranks_below_genuine_one() -> None:
@@ -511,11 +512,15 @@ def test_weights_change_the_ranking() -> None:
 def test_percentages_share_precision() -> None:
     c = score(make_user(followers=60_000), make_posts([480]))  # 0.8 % vs mid 0.6 %
     assert "engagement 0.80% over 1 post (small sample; mid norm 0.60%)" in texts(c.reasons)
+    # Above 1 % too: the reason reads the rate as the headline does (core.wording).
+    c = score(make_user(), make_posts([722]))  # 3.61 % of 20K
+    assert "engagement 3.61% over 1 post (small sample; micro norm 1.00%)" in texts(c.reasons)
+    assert engagement(c.engagement_rate) == "3.61%"
 
 
 def test_custom_norms_are_used() -> None:
     c = score(make_user(), make_posts([400]), norms=EngagementNorms(micro=0.05))
-    assert "engagement 2.0% over 1 post (small sample; micro norm 5.0%)" in texts(c.reasons)
+    assert "engagement 2.00% over 1 post (small sample; micro norm 5.00%)" in texts(c.reasons)
 
 
 @given(

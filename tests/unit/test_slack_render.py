@@ -176,7 +176,7 @@ def test_share_button_value_parses_back_to_the_same_search(request_: SearchReque
 
 def test_empty_result_says_what_to_try() -> None:
     (message,) = render_search(result(0))
-    assert "tier:nano" in str(message.blocks)
+    assert "`tier:any`" in str(message.blocks)
     assert message.text.startswith("0 influencers")
 
 
@@ -257,7 +257,7 @@ def test_an_audit_shows_the_estimate_interval_signs_and_cost() -> None:
     assert "• default avatar: 17 followers" in text
     assert "• &lt;@U1&gt; &amp; friends: 1 follower\n" in text  # escaped, singular
     assert "not a verdict" in text
-    assert "Cost: 2 requests, 0 posts read, 201 users read, ≈ $2.01" in text
+    assert "X cost: 2 requests · 201 users = *$2.01*" in text
     assert "monthly budget left $40.00" in text
     assert "Sample data" not in text
     assert "Partial" not in text
@@ -528,7 +528,7 @@ def test_sample_and_cached_costs_say_so() -> None:
 def test_an_empty_lookalike_says_what_to_try() -> None:
     (message,) = render_search(lookalike(0, left_out=()))
     text = first_section(message)
-    assert "No account in range posted like @nadia_runs in the last 7 days" in text
+    assert "Nobody in range posted like @nadia_runs in the last 7 days" in text
     assert "`tier:any`" in text
     assert "`/find-influencers &lt;niche&gt; like:@nadia_runs`" in text
     assert "<niche>" not in str(message.blocks)

@@ -104,8 +104,8 @@ def test_a_costly_audit_asks_with_a_danger_button() -> None:
     (message,) = render(AuditNeedsConfirmation("jane_lifts", 5_000, 50.0, 2.5))
     assert message.payload() == {
         "text": (
-            "Auditing 5,000 followers of @jane_lifts may cost up to $50.00 (more than $2.50). "
-            "Press Audit anyway to go ahead."
+            "Auditing 5,000 followers of @jane_lifts may cost up to $50.00 in X reads "
+            "(more than $2.50). Press Audit anyway to go ahead."
         ),
         "blocks": [
             {

@@ -114,8 +114,9 @@ async def test_dispatch_routes_each_command() -> None:
     removed = await s.handle(parse_command("watchlist", "remove @user1"), TEAM_A)
     assert isinstance(removed, WatchChange)
     assert removed.removed == ("user1",)
+    # Every reply carries the X source that answered (the sample banner's cue).
     assert await s.handle(parse_command("influencer-help", "watchlist"), TEAM_A) == HelpView(
-        "watchlist"
+        "watchlist", source="x-api"
     )
 
 
