@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from adapters.console.render import render, render_audit_confirmation
+from adapters.console.render import SAMPLE_BANNER, render, render_audit_confirmation
 from adapters.x.parse import parse_datetime, parse_user
 from bot.cli.audit_payloads import audit_confirmation_json, audit_json
 from bot.cli.flags import command_of, scope_of
@@ -28,7 +28,7 @@ from bot.cli.output import EXIT_BAD_INPUT, EXIT_OK, err, out, out_json
 from bot.wiring import Services
 from core.errors import BadInput
 from core.fake_followers import FakeClassifier
-from core.models import AuditNeedsConfirmation, AuditResult
+from core.models import AuditNeedsConfirmation, AuditResult, on_sample
 
 # --- audit-users ---------------------------------------------------------------------
 
@@ -144,6 +144,8 @@ async def cmd_audit(svc: Services, args: argparse.Namespace) -> int:
     if isinstance(reply, AuditNeedsConfirmation):
         if args.json:
             out(json.dumps(audit_confirmation_json(reply), indent=2))
+        elif on_sample(reply):  # the banner where every sample answer has it: stdout
+            out(SAMPLE_BANNER)
         how = f"influencer-bot audit {reply.handle} --sample {reply.sample} --yes"
         err(render_audit_confirmation(reply, how=how))
         return EXIT_BAD_INPUT
