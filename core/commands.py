@@ -47,19 +47,30 @@ _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 @dataclass(frozen=True, slots=True)
 class FindInfluencers:
+    """A search; `export` is `"csv"` when the answer should be a file to take away."""
+
     request: SearchRequest
+    export: str | None = None
 
 
 class WatchAction(enum.StrEnum):
     ADD = "add"
     REMOVE = "remove"
     LIST = "list"
+    EXPORT = "export"
+    CHART = "chart"
+    NOTIFY = "notify"
 
 
 @dataclass(frozen=True, slots=True)
 class WatchlistCommand:
+    """A `/watchlist` action. `chart` takes one handle and `days`; `notify` a mention
+    (a Slack user group `<!subteam^S…>`, a Discord role `<@&…>`, a user) or None: off."""
+
     action: WatchAction
     handles: tuple[str, ...] = ()
+    days: int = 90
+    mention: str | None = None
 
 
 class DigestAction(enum.StrEnum):
@@ -98,7 +109,37 @@ class AuditCommand:
     confirmed: bool = False
 
 
-Command = FindInfluencers | WatchlistCommand | DigestCommand | HelpCommand | AuditCommand
+@dataclass(frozen=True, slots=True)
+class ProfileCommand:
+    """Show one account in full: profile, tier, growth, last audit."""
+
+    handle: str
+
+
+class SettingsAction(enum.StrEnum):
+    SHOW = "show"
+    SET = "set"
+    RESET = "reset"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsCommand:
+    """`/influencer-settings`: show, set (the options given, as typed) or reset to the
+    deployment's defaults. Values are checked by `core.workspace_settings`."""
+
+    action: SettingsAction
+    values: tuple[tuple[str, str], ...] = ()
+
+
+Command = (
+    FindInfluencers
+    | WatchlistCommand
+    | DigestCommand
+    | HelpCommand
+    | AuditCommand
+    | ProfileCommand
+    | SettingsCommand
+)
 
 
 # --- options ------------------------------------------------------------------------
@@ -113,6 +154,8 @@ class OptionKind(enum.StrEnum):
     TIME = "time"
     TZ = "tz"
     HANDLE = "handle"
+    CHOICE = "choice"  # one of `choices`
+    TEXT = "text"  # free text, checked by the use case
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +284,17 @@ def parse_handle(raw: str) -> str:
     return handle
 
 
+def _read_choice(spec: OptionSpec[str], value: str) -> str:
+    low = value.lower()
+    if low not in spec.choices:
+        raise BadInput(f"Option {spec.name}: '{value}' is not one of: {', '.join(spec.choices)}.")
+    return low
+
+
+def _read_text(_spec: OptionSpec[str], value: str) -> str:
+    return value
+
+
 _TIER_CHOICES = (*(t.value for t in Tier), "any")
 
 LIKE = OptionSpec(
@@ -260,6 +314,35 @@ LIMIT = OptionSpec(
 DAY = OptionSpec("day", OptionKind.WEEKDAY, "Weekday", _read_weekday, "mon", WEEKDAYS)
 AT = OptionSpec("time", OptionKind.TIME, "Local time, HH:MM", _read_time, "09:00")
 TZ = OptionSpec("tz", OptionKind.TZ, "Time zone, e.g. Europe/Berlin", _read_tz, "UTC")
+EXPORT = OptionSpec(
+    "export", OptionKind.CHOICE, "Answer with a file to download", _read_choice, None, ("csv",)
+)
+DAYS = OptionSpec(
+    "days", OptionKind.INT, "How many days of history to draw", _read_int, "90", (), 2, 3650
+)
+# `/influencer-settings set` options: text, checked by `core.workspace_settings`.
+SET_TIERS = OptionSpec(
+    "tiers",
+    OptionKind.TEXT,
+    "Tier lower bounds, e.g. nano=1k,micro=10k,mid=50k,macro=500k,mega=1m",
+    _read_text,
+)
+SET_MARGIN = OptionSpec(
+    "margin", OptionKind.TEXT, "Hysteresis margin around a boundary, e.g. 0.02", _read_text
+)
+SET_WEIGHTS = OptionSpec(
+    "weights",
+    OptionKind.TEXT,
+    "Scoring weights, e.g. engagement=0.4,relevance=0.35,authenticity=0.25",
+    _read_text,
+)
+SET_MIN_RELEVANCE = OptionSpec(
+    "min_relevance", OptionKind.TEXT, "Minimum niche relevance 0-1, e.g. 0.35", _read_text
+)
+SET_BUDGET = OptionSpec(
+    "budget", OptionKind.TEXT, "Monthly X budget for this workspace, e.g. 25 (USD)", _read_text
+)
+SETTINGS_OPTIONS = (SET_TIERS, SET_MARGIN, SET_WEIGHTS, SET_MIN_RELEVANCE, SET_BUDGET)
 SAMPLE = OptionSpec(
     "sample",
     OptionKind.INT,
@@ -414,14 +497,46 @@ def _find(given: Given) -> FindInfluencers:
             lang=options[LANG],
             limit=options[LIMIT],
             like=like,
-        )
+        ),
+        export=options.get(EXPORT),
     )
 
 
+_MENTION = re.compile(
+    r"^(?:<!subteam\^[A-Z0-9]+(?:\|[^>]*)?>|<@&?[0-9]+>|<@[UW][A-Z0-9]+(?:\|[^>]*)?>)$"
+)
+_MENTION_OFF = frozenset({"off", "none", "nobody"})
+
+
+def parse_mention(raw: str) -> str | None:
+    """A mention as the platform sends it (`<!subteam^S123|@team>`, `<@&123>`,
+    `<@U123>`), or None for `off`. Plain `@name` text cannot be resolved, so it is refused."""
+    text = raw.strip()
+    if text.lower() in _MENTION_OFF:
+        return None
+    if not _MENTION.fullmatch(text):
+        raise BadInput(
+            "Name a user group or role to mention, picked from the platform's @ menu "
+            "(Slack: @marketing-team; Discord: @Marketing), or off."
+        )
+    return text
+
+
 def _watchlist(action: WatchAction, given: Given) -> WatchlistCommand:
-    if action is WatchAction.LIST:
+    if action in (WatchAction.LIST, WatchAction.EXPORT):
         return WatchlistCommand(action)
+    if action is WatchAction.NOTIFY:
+        if len(given.words) != 1:
+            raise BadInput(
+                f"Who should tier alerts mention? For example: /{WATCHLIST.name} "
+                "notify @marketing-team, or notify off"
+            )
+        return WatchlistCommand(action, mention=parse_mention(given.words[0]))
     handles = given.words
+    if action is WatchAction.CHART:
+        if len(handles) != 1:
+            raise BadInput(f"Which account? For example: /{WATCHLIST.name} chart @jane_lifts")
+        return WatchlistCommand(action, (parse_handle(handles[0]),), days=given.options[DAYS])
     if not handles:
         raise BadInput(f"Which accounts? For example: {WATCHLIST.examples[0]}")
     if len(handles) > MAX_HANDLES:
@@ -457,6 +572,27 @@ def _audit(given: Given) -> AuditCommand:
     return AuditCommand(parse_handle(handle), given.options.get(SAMPLE), given.confirmed)
 
 
+def _profile(given: Given) -> ProfileCommand:
+    if len(given.words) > 1:
+        raise BadInput(f"One account at a time. Use {PROFILE.usage}")
+    if not given.words or not given.words[0].strip():
+        raise BadInput(f"Which account? For example: {PROFILE.examples[0]}")
+    return ProfileCommand(parse_handle(given.words[0]))
+
+
+def _settings(action: SettingsAction, given: Given) -> SettingsCommand:
+    if action is not SettingsAction.SET:
+        return SettingsCommand(action)
+    values = tuple(
+        (opt.name, value)
+        for opt in SETTINGS_OPTIONS
+        if (value := given.options.get(opt)) is not None
+    )
+    if not values:
+        raise BadInput(f"What should change? For example: {SETTINGS.examples[1]}")
+    return SettingsCommand(action, values)
+
+
 def _help(given: Given) -> HelpCommand:
     if not given.words:
         return HelpCommand(None)
@@ -465,14 +601,14 @@ def _help(given: Given) -> HelpCommand:
     return HelpCommand(known.name if known else topic)
 
 
-_FIND_OPTIONS = (LIKE, TIER, MIN_FOLLOWERS, MAX_FOLLOWERS, LANG, LIMIT)
+_FIND_OPTIONS = (LIKE, TIER, MIN_FOLLOWERS, MAX_FOLLOWERS, LANG, LIMIT, EXPORT)
 
 FIND = CommandSpec(
     name="find-influencers",
     summary="Find micro influencers on X for a niche or like an account, ranked and explained.",
     usage=(
         "/find-influencers <niche>|like:@handle "
-        "[tier:micro] [min:10k] [max:50k] [lang:en] [limit:10]"
+        "[tier:micro] [min:10k] [max:50k] [lang:en] [limit:10] [export:csv]"
     ),
     argument="niche",
     argument_help="A topic, e.g. fitness or home workout (optional with like)",
@@ -483,6 +619,7 @@ FIND = CommandSpec(
         "/find-influencers home workout tier:nano limit:5",
         "/find-influencers like:@jane_lifts",
         "/find-influencers running like:@jane_lifts tier:any",
+        "/find-influencers fitness export:csv",
     ),
     argument_required=False,
     aliases=("find", "find-influencer", "influencers", "influencer", "search"),
@@ -495,16 +632,25 @@ FIND = CommandSpec(
 WATCHLIST = CommandSpec(
     name="watchlist",
     summary="Track accounts in this channel; alerts when one changes tier.",
-    usage="/watchlist add|remove|list @handle...",
+    usage="/watchlist add|remove|list|export|chart|notify @handle... [days:90]",
     argument="handles",
     argument_help="One or more X handles, e.g. @jane_lifts",
     actions=(
         ActionSpec("add", partial(_watchlist, WatchAction.ADD)),
         ActionSpec("remove", partial(_watchlist, WatchAction.REMOVE)),
         ActionSpec("list", partial(_watchlist, WatchAction.LIST), takes_argument=False),
+        ActionSpec("export", partial(_watchlist, WatchAction.EXPORT), takes_argument=False),
+        ActionSpec("chart", partial(_watchlist, WatchAction.CHART), options=(DAYS,)),
+        ActionSpec("notify", partial(_watchlist, WatchAction.NOTIFY)),
     ),
+    options=(DAYS,),
     argument_kind=ArgumentKind.LIST,
-    examples=("/watchlist add @jane_lifts @runwithraj", "/watchlist list"),
+    examples=(
+        "/watchlist add @jane_lifts @runwithraj",
+        "/watchlist list",
+        "/watchlist export",
+        "/watchlist chart @jane_lifts days:90",
+    ),
     default_action="list",
     aliases=("watch", "watchlists", "track"),
 )
@@ -559,7 +705,52 @@ AUDIT = CommandSpec(
     aliases=("audit-followers", "fake-followers"),
 )
 
-COMMANDS: tuple[CommandSpec, ...] = (FIND, WATCHLIST, DIGEST, HELP, AUDIT)
+PROFILE = CommandSpec(
+    name="profile",
+    summary="One X account in full: bio, links, contact hints, tier, growth, last audit.",
+    usage="/profile @handle",
+    argument="handle",
+    argument_help="The X account, e.g. @jane_lifts",
+    actions=(ActionSpec(None, _profile, slow=True),),
+    argument_kind=ArgumentKind.ONE,
+    examples=("/profile @jane_lifts",),
+    aliases=("account", "who"),
+)
+
+SETTINGS = CommandSpec(
+    name="influencer-settings",
+    summary="This workspace's tier boundaries, scoring, relevance and X budget (admins set).",
+    usage=(
+        "/influencer-settings show|set|reset [tiers:nano=1k,micro=10k,...] [margin:0.02] "
+        "[weights:engagement=0.4,...] [min_relevance:0.35] [budget:25]"
+    ),
+    argument="settings",
+    argument_help="What to change",
+    actions=(
+        ActionSpec("show", partial(_settings, SettingsAction.SHOW), takes_argument=False),
+        ActionSpec(
+            "set",
+            partial(_settings, SettingsAction.SET),
+            takes_argument=False,
+            options=SETTINGS_OPTIONS,
+        ),
+        ActionSpec("reset", partial(_settings, SettingsAction.RESET), takes_argument=False),
+    ),
+    options=SETTINGS_OPTIONS,
+    examples=(
+        "/influencer-settings show",
+        "/influencer-settings set tiers:nano=1k,micro=5k,mid=40k,macro=500k,mega=1m",
+    ),
+    default_action="show",
+    aliases=("settings",),
+    notes=(
+        "Anyone can show the settings; only workspace admins (Slack) or members with "
+        "Manage Server (Discord) can set or reset them. Every change is logged with who "
+        "made it. X_MONTHLY_BUDGET_USD stays the ceiling over all workspaces.",
+    ),
+)
+
+COMMANDS: tuple[CommandSpec, ...] = (FIND, WATCHLIST, DIGEST, HELP, AUDIT, PROFILE, SETTINGS)
 
 # What every help view says about money: the bot's own meter, and X's own limit.
 SPENDING_NOTES: tuple[str, ...] = (
@@ -605,6 +796,10 @@ def action_of(command: Command) -> ActionSpec:
             return AUDIT.action(None)
         case HelpCommand():
             return HELP.action(None)
+        case ProfileCommand():
+            return PROFILE.action(None)
+        case SettingsCommand(action=action):
+            return SETTINGS.action(action.value)
     raise AssertionError(command)  # pragma: no cover - Command is a closed union
 
 

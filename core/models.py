@@ -610,3 +610,81 @@ class SubscriptionState:
     subscription: DigestSubscription
     last_period: date | None = None
     last_until: datetime | None = None
+
+
+# Results people take away (issue 12): files, profiles, growth, settings per workspace.
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a command: their platform id, name, and whether they administer the
+    workspace (Slack workspace admin or owner, Discord Manage Server). Adapters fill it;
+    the command line and the console are run by the deployment's own admin."""
+
+    user_id: str = ""
+    name: str = ""
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FollowerPoint:
+    """One stored follower snapshot of an account."""
+
+    at: datetime
+    followers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Growth:
+    """An account's follower growth from its stored snapshots (`core.growth`).
+
+    `change_*` is the relative change over the last 7/30/90 days (None: no snapshot
+    that old); `points` how many snapshots there are.
+    """
+
+    points: int
+    first_at: datetime | None
+    last_at: datetime | None
+    followers: int | None
+    change_7d: float | None = None
+    change_30d: float | None = None
+    change_90d: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileAnswer:
+    """A reply that is a file to take away (a CSV export, a PNG chart) and the plain
+    text shown beside it (so it can be copied). `rows` counts a CSV's data rows."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    text: str
+    source: str = ""  # filled in by `Scout.handle`
+    rows: int = 0
+    cost: Cost = field(default_factory=Cost)
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    """One account in full (`/profile @handle`): profile, tier, growth, last audit."""
+
+    user: XUser
+    tier: Tier | None
+    contacts: tuple[str, ...]
+    cost: Cost
+    source: str = ""
+    growth: Growth | None = None
+    last_audit: AuditSummary | None = None
+    latest_post_at: datetime | None = None
+    from_cache: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyChange:
+    """What `/watchlist notify` set: the mention tier alerts in this channel carry."""
+
+    scope: Scope
+    mention: str | None
+    source: str = ""

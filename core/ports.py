@@ -15,6 +15,7 @@ from core.models import (
     Digest,
     DigestSubscription,
     DigestSubscriptionsView,
+    FollowerPoint,
     FollowersPage,
     FoundCandidates,
     Notice,
@@ -34,6 +35,8 @@ from core.models import (
     Watcher,
     XUser,
 )
+from core.tiers import TierBoundaries
+from core.workspace_settings import SettingsChange, WorkspaceSettings
 
 # The orders `XSource.search_recent` accepts (X's `sort_order`); None means recency.
 SORT_ORDERS = ("recency", "relevancy")
@@ -167,6 +170,12 @@ class AccountStore(Protocol):
         """Note accounts found in `niche`; return the ids found there for the first time."""
         ...
 
+    async def follower_history(
+        self, user_ids: Sequence[str], *, since: datetime | None = None
+    ) -> dict[str, list[FollowerPoint]]:
+        """Each account's stored follower snapshots (oldest first), since a time if given."""
+        ...
+
 
 class WatchlistStore(Protocol):
     """Tracked accounts per (platform, workspace, channel)."""
@@ -231,6 +240,31 @@ class DigestUseCases(Protocol):
     async def subscriptions(self, scope: Scope) -> DigestSubscriptionsView: ...
 
     async def preview(self, scope: Scope, niche: str) -> Digest: ...
+
+
+class ChartRenderer(Protocol):
+    """Draws follower history as a PNG. Synchronous and CPU-bound: the core calls it in
+    a worker thread, never on the event loop."""
+
+    def growth_png(
+        self,
+        title: str,
+        points: Sequence[FollowerPoint],
+        bounds: TierBoundaries,
+        *,
+        days: int,
+        now: datetime,
+    ) -> bytes: ...
+
+
+class NotifyStore(Protocol):
+    """Who tier alerts mention, per channel (`/watchlist notify`)."""
+
+    async def set_mention(self, scope: Scope, mention: str | None, *, at: datetime) -> None: ...
+
+    async def mentions(self, scopes: Sequence[Scope]) -> dict[Scope, str]:
+        """The mention set for each of `scopes` that has one."""
+        ...
 
 
 class Storage(SearchCache, UsageLedger, AccountStore, WatchlistStore, Protocol):
@@ -444,3 +478,32 @@ class OutboxStore(Protocol):
 
 class ScheduleStore(TierStateStore, JobClaims, DigestStore, OutboxStore, Protocol):
     """Everything scheduled work keeps; the SQL adapter implements all of it."""
+
+
+class WorkspaceSettingsStore(Protocol):
+    """Settings per workspace (`core.workspace_settings`), with a log of every change."""
+
+    async def workspace_settings(self, platform: str, workspace: str) -> WorkspaceSettings | None:
+        """The workspace's stored overrides, None when it changed nothing."""
+        ...
+
+    async def all_workspace_settings(self) -> dict[tuple[str, str], WorkspaceSettings]:
+        """Every workspace that has overrides, keyed by (platform, workspace)."""
+        ...
+
+    async def save_workspace_settings(
+        self,
+        platform: str,
+        workspace: str,
+        settings: WorkspaceSettings | None,
+        *,
+        changes: Sequence[SettingsChange],
+    ) -> None:
+        """Store (None: drop) the overrides and log `changes`, in one transaction."""
+        ...
+
+    async def settings_log(
+        self, platform: str, workspace: str, *, limit: int = 20
+    ) -> list[SettingsChange]:
+        """The latest logged changes, newest first."""
+        ...

@@ -16,6 +16,8 @@ from core.commands import (
     DigestCommand,
     FindInfluencers,
     HelpCommand,
+    ProfileCommand,
+    SettingsCommand,
     WatchAction,
     WatchlistCommand,
     command_spec,
@@ -23,12 +25,17 @@ from core.commands import (
 from core.costs import CostMeter
 from core.discovery import Discovery
 from core.errors import ScoutError
+from core.exports import Exports
 from core.models import (
     AuditNeedsConfirmation,
     AuditResult,
+    Caller,
     Digest,
     DigestSubscriptionsView,
+    FileAnswer,
     HelpView,
+    NotifyChange,
+    ProfileView,
     Scope,
     SearchRequest,
     SearchResult,
@@ -36,7 +43,9 @@ from core.models import (
     WatchlistView,
 )
 from core.ports import DigestUseCases
+from core.profiles import Profiles
 from core.watchlist import Watchlists
+from core.workspace_config import SettingsView, WorkspaceConfig
 
 Reply = (
     SearchResult
@@ -47,6 +56,10 @@ Reply = (
     | HelpView
     | AuditResult
     | AuditNeedsConfirmation
+    | FileAnswer
+    | ProfileView
+    | NotifyChange
+    | SettingsView
 )
 
 
@@ -59,6 +72,9 @@ class Scout:
     meter: CostMeter
     digests: DigestUseCases | None = None
     audit: Audits | None = None
+    exports: Exports | None = None
+    profiles: Profiles | None = None
+    workspaces: WorkspaceConfig | None = None
 
     @property
     def source(self) -> str:
@@ -68,19 +84,36 @@ class Scout:
     async def find(self, request: SearchRequest) -> SearchResult:
         return await self.discovery.search(request)
 
-    async def handle(self, command: Command, scope: Scope) -> Reply:
-        """The reply to `command`, with the X source that answered it on every reply type."""
-        reply = await self._dispatch(command, scope)
+    async def handle(self, command: Command, scope: Scope, caller: Caller | None = None) -> Reply:
+        """The reply to `command`, with the X source that answered it on every reply type.
+
+        `caller` is who sent it (None: the deployment's own console or command line).
+        """
+        reply = await self._dispatch(command, scope, caller)
         # Use cases that never touch X (watchlists, subscriptions, help) leave `source`
         # empty; the answer still comes from this bot, so it says which data it runs on.
         if not reply.source:
             reply = replace(reply, source=self.source)
         return reply
 
-    async def _dispatch(self, command: Command, scope: Scope) -> Reply:
+    def _exports(self) -> Exports:
+        if self.exports is None:
+            raise ScoutError("Exports and charts are not enabled on this bot.")
+        return self.exports
+
+    async def _dispatch(self, command: Command, scope: Scope, caller: Caller | None) -> Reply:
         match command:
+            case FindInfluencers(request=request, export="csv"):
+                exports = self._exports()  # refused before X is read
+                return await exports.search_csv(await self.discovery.search(request))
             case FindInfluencers(request=request):
                 return await self.discovery.search(request)
+            case WatchlistCommand(action=WatchAction.EXPORT):
+                return await self._exports().watchlist_csv(scope)
+            case WatchlistCommand(action=WatchAction.CHART, handles=handles, days=days):
+                return await self._exports().chart(scope, handles[0], days)
+            case WatchlistCommand(action=WatchAction.NOTIFY, mention=mention):
+                return await self.watchlists.notify(scope, mention)
             case WatchlistCommand(action=WatchAction.ADD, handles=handles):
                 return await self.watchlists.add(scope, handles)
             case WatchlistCommand(action=WatchAction.REMOVE, handles=handles):
@@ -93,6 +126,14 @@ class Scout:
                 if self.audit is None:
                     raise ScoutError("Follower audits are not enabled on this bot.")
                 return await self.audit.audit(handle, sample, confirmed=confirmed)
+            case ProfileCommand(handle=handle):
+                if self.profiles is None:
+                    raise ScoutError("Profiles are not enabled on this bot.")
+                return await self.profiles.profile(handle, scope)
+            case SettingsCommand():
+                if self.workspaces is None:
+                    raise ScoutError("Workspace settings are not enabled on this bot.")
+                return await self.workspaces.handle(command, scope, caller)
             case HelpCommand(topic=topic):
                 if topic:
                     command_spec(topic)  # unknown topic -> BadInput

@@ -10,9 +10,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from core.costs import CostMeter
-from core.errors import UnknownHandle
-from core.models import AuditResult, Cost, Scope, WatchChange, WatchEntry, WatchlistView, XUser
-from core.ports import AccountStore, AuditHistory, Clock, WatchlistStore, XSource
+from core.errors import ScoutError, UnknownHandle
+from core.models import (
+    AuditResult,
+    Cost,
+    NotifyChange,
+    Scope,
+    WatchChange,
+    WatchEntry,
+    WatchlistView,
+    XUser,
+)
+from core.ports import AccountStore, AuditHistory, Clock, NotifyStore, WatchlistStore, XSource
 from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for
 
 LOOKUP_BATCH = 100
@@ -31,6 +40,7 @@ class Watchlists:
         *,
         bounds: TierBoundaries = DEFAULT_TIERS,
         audits: AuditHistory | None = None,
+        notify: NotifyStore | None = None,
     ) -> None:
         self._x = x
         self._accounts = accounts
@@ -39,6 +49,7 @@ class Watchlists:
         self._clock = clock
         self._bounds = bounds
         self._audits = audits
+        self._notify = notify
 
     async def resolve(self, handles: Sequence[str]) -> tuple[list[XUser], list[str], Cost]:
         """Accounts for handles: known ones from the database, the rest from X.
@@ -84,6 +95,13 @@ class Watchlists:
         if self._audits is not None and entries:
             audits = await self._audits.last_audits([e.user_id for e in entries])
         return WatchlistView(scope, tuple(self._filled(e, audits.get(e.user_id)) for e in entries))
+
+    async def notify(self, scope: Scope, mention: str | None) -> NotifyChange:
+        """Set (or clear, with None) who this channel's tier alerts mention."""
+        if self._notify is None:
+            raise ScoutError("Alert mentions are not enabled on this bot.")
+        await self._notify.set_mention(scope, mention, at=self._clock.now())
+        return NotifyChange(scope, mention)
 
     def _filled(self, entry: WatchEntry, audit: AuditResult | None) -> WatchEntry:
         tier = entry.tier if entry.followers is None else tier_for(entry.followers, self._bounds)

@@ -24,7 +24,7 @@ from adapters.storage.tables import (
     UTCDateTime,
     table,
 )
-from core.models import XUser
+from core.models import FollowerPoint, XUser
 
 _accounts = table(AccountRow)
 _snapshots = table(FollowerSnapshotRow)
@@ -209,3 +209,22 @@ class SqlAccountStore(SqlRepository):
                     )
                 )
         return new
+
+    async def follower_history(
+        self, user_ids: Sequence[str], *, since: datetime | None = None
+    ) -> dict[str, list[FollowerPoint]]:
+        """Each account's follower snapshots, oldest first (since a time if given)."""
+        wanted = unique([str(i) for i in user_ids if i])
+        history: dict[str, list[FollowerPoint]] = {uid: [] for uid in wanted}
+        async with self._db.engine.connect() as conn:
+            for chunk in chunks(wanted):
+                stmt = (
+                    select(_snapshots.c.user_id, _snapshots.c.observed_at, _snapshots.c.followers)
+                    .where(_snapshots.c.user_id.in_(chunk))
+                    .order_by(_snapshots.c.user_id, _snapshots.c.observed_at)
+                )
+                if since is not None:
+                    stmt = stmt.where(_snapshots.c.observed_at >= since)
+                for row in await conn.execute(stmt):
+                    history[row.user_id].append(FollowerPoint(row.observed_at, int(row.followers)))
+        return history

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from adapters.storage.codecs import decode_cached, encode_cached
-from core.models import AuditResult, Scope, WatchEntry, XUser
+from core.models import AuditResult, FollowerPoint, Scope, WatchEntry, XUser
 from core.ports import Cached, CachedT
 
 
@@ -98,6 +98,15 @@ class MemoryStorage:
             and i not in self.missing
             and (seen_since is None or self.seen_at[i] >= seen_since)
         }
+
+    async def follower_history(
+        self, user_ids: Sequence[str], *, since: datetime | None = None
+    ) -> dict[str, list[FollowerPoint]]:
+        history: dict[str, list[FollowerPoint]] = {uid: [] for uid in user_ids}
+        for uid, at, followers in sorted(self.snapshots, key=lambda s: (s[0], s[1])):
+            if uid in history and (since is None or at >= since):
+                history[uid].append(FollowerPoint(at, followers))
+        return history
 
     async def record_discoveries(
         self, niche: str, user_ids: Sequence[str], *, found_at: datetime
