@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 USER_FIELDS = (
     "created_at,description,location,url,public_metrics,profile_image_url,verified,protected,"
-    "most_recent_tweet_id"
+    "most_recent_tweet_id,entities"
 )
 TWEET_FIELDS = (
     "created_at,lang,public_metrics,author_id,entities,referenced_tweets,paid_partnership"
@@ -110,15 +110,40 @@ def parse_user(obj: Mapping[str, Any]) -> XUser:
         post_count=_first(metrics, "post_count", "tweet_count"),
         listed_count=_first(metrics, "listed_count"),
         like_count=_first(metrics, "like_count"),
-        description=_str(obj.get("description")),
+        description=_expanded(_str(obj.get("description")), _entity_urls(obj, "description")),
         location=_str(obj.get("location")),
-        url=_str(obj.get("url")),
+        url=_website(obj),
         created_at=parse_datetime(obj.get("created_at")),
         verified=_bool(obj.get("verified", False)),
         protected=_bool(obj.get("protected", False)),
         default_avatar=default_avatar,
         profile_image_url=image,
     )
+
+
+def _entity_urls(obj: Mapping[str, Any], part: str) -> list[Mapping[str, Any]]:
+    """`entities.<part>.urls` of a user object: X's t.co links and what they stand for."""
+    entities = obj.get("entities")
+    section = entities.get(part) if isinstance(entities, Mapping) else None
+    return list(_records(section.get("urls") if isinstance(section, Mapping) else None))
+
+
+def _expanded(text: str, urls: Sequence[Mapping[str, Any]]) -> str:
+    """`text` with each t.co link X shortened replaced by the address behind it."""
+    for link in urls:
+        short, full = _str(link.get("url")), _str(link.get("expanded_url"))
+        if short and full:
+            text = text.replace(short, full)
+    return text
+
+
+def _website(obj: Mapping[str, Any]) -> str:
+    """The profile's website: X sends `url` as a t.co link, the real one in entities."""
+    url = _str(obj.get("url"))
+    for link in _entity_urls(obj, "url"):
+        if _str(link.get("expanded_url")) and _str(link.get("url")) in ("", url):
+            return _str(link.get("expanded_url"))
+    return url
 
 
 def parse_post(obj: Mapping[str, Any]) -> Post:

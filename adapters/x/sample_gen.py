@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import random
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -361,6 +362,7 @@ class Featured:
     location: str
     lines: tuple[str, ...]
     engagement: float  # interactions per follower on a typical post
+    website: str = ""  # the profile's website (default: an example.com page)
 
 
 FEATURED: tuple[Featured, ...] = (
@@ -370,7 +372,7 @@ FEATURED: tuple[Featured, ...] = (
         "fitness",
         23_400,
         "Strength coach for busy people. Gym or no gym, every workout counts. Fitness and "
-        "honest programming",
+        "honest programming. Collabs: jane@janelifts.co",
         "Leeds, UK",
         (
             "Deadlift day at the gym: 3x5 at 110kg, slow and clean. Strength is a skill "
@@ -391,13 +393,15 @@ FEATURED: tuple[Featured, ...] = (
             "Form check Friday: send me your squat and I will reply with one fix #fitness",
         ),
         0.021,
+        "https://linktr.ee/jane_lifts",
     ),
     Featured(
         "runwithraj",
         "Raj Menon",
         "running",
         18_700,
-        "Run coach. Marathons, easy miles and the odd trail race",
+        "Run coach. Marathons, easy miles and the odd trail race. Plans and brand work: "
+        "https://beacons.ai/runwithraj",
         "London",
         (
             "Easy 12k this morning, kept it truly easy. Most running should feel boring #running",
@@ -418,7 +422,8 @@ FEATURED: tuple[Featured, ...] = (
         "Sami Torres",
         "fitness",
         4_300,
-        "Home workouts for small flats. No gym, no excuses, fitness for real life",
+        "Home workouts for small flats. No gym, no excuses, fitness for real life. "
+        "Brands: sami [at] sweatwithsami [dot] com",
         "Madrid",
         (
             "20-minute home workout, no equipment: squats, push-ups, glute bridges, planks "
@@ -469,6 +474,7 @@ FEATURED: tuple[Featured, ...] = (
             "Bought a heavier bell, 20kg feels like a new toy #kettlebell",
         ),
         0.032,
+        "https://stan.store/kettlebellkat",
     ),
     Featured(
         "tinyflatfit",
@@ -748,7 +754,7 @@ def _featured(
         "created_at": _iso(observed_at - timedelta(days=age_days, seconds=rng.randrange(86_400))),
         "description": spec.bio,
         "location": spec.location,
-        "url": f"https://example.com/{spec.handle}",
+        "url": spec.website or f"https://example.com/{spec.handle}",
         "verified": False,
         "protected": False,
         "profile_image_url": f"https://pbs.twimg.com/profile_images/{user_id}/avatar_normal.jpg",
@@ -761,6 +767,7 @@ def _featured(
             likes=rng.randint(posts_total, posts_total * 3),
         ),
     }
+    user = shortened_profile(user)
     posts: list[dict[str, Any]] = []
     window = 7 * 86_400 - 3_600
     for k, text in enumerate(spec.lines):
@@ -785,6 +792,50 @@ def _featured(
         }
         posts.append(post)
     return user, posts
+
+
+_LINK = re.compile(r"https?://[^\s]+")
+
+
+def _tco(address: str) -> str:
+    """A stable t.co link for `address` (the same address always gets the same one)."""
+    return f"https://t.co/{zlib.crc32(address.encode()):08x}{len(address) % 100:02d}"
+
+
+def _url_entity(address: str, start: int) -> dict[str, Any]:
+    short = _tco(address)
+    display = address.removeprefix("https://").removeprefix("http://")
+    return {
+        "start": start,
+        "end": start + len(short),
+        "url": short,
+        "expanded_url": address,
+        "display_url": display,
+    }
+
+
+def shortened_profile(user: Mapping[str, Any]) -> dict[str, Any]:
+    """A user object as X sends it: its website and the links in its bio shortened to
+    t.co, the addresses behind them in `entities.url` and `entities.description`."""
+    out = dict(user)
+    entities: dict[str, Any] = {}
+    website = str(out.get("url") or "")
+    if website and not website.startswith("https://t.co/"):
+        entities["url"] = {"urls": [_url_entity(website, 0)]}
+        out["url"] = _tco(website)
+    bio = str(out.get("description") or "")
+    links: list[dict[str, Any]] = []
+    for match in list(_LINK.finditer(bio)):
+        start = match.start() + sum(len(e["url"]) - len(e["expanded_url"]) for e in links)
+        links.append(_url_entity(match.group(0), start))
+    for link in links:
+        bio = bio.replace(link["expanded_url"], link["url"], 1)
+    if links:
+        entities["description"] = {"urls": links}
+        out["description"] = bio
+    if entities:
+        out["entities"] = entities
+    return out
 
 
 def shift_dataset(dataset: Mapping[str, Any], now: datetime) -> dict[str, Any]:

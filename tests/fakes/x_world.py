@@ -43,6 +43,7 @@ from typing import Any
 from adapters.x.query_match import parse_query
 from adapters.x.sample import derive_entities
 from adapters.x.sample_gen import NICHES as SAMPLE_NICHES
+from adapters.x.sample_gen import shortened_profile
 from core.niches import NicheQuery, build_query, matches_niche
 
 NICHES_DEFAULT = ("fitness", "coffee", "gaming")
@@ -1229,7 +1230,8 @@ def _user(  # noqa: PLR0913  one keyword-only argument per field of an X user ob
     age_days = max(1.0, (b.now - created) / 86_400)
     post_count = max(20, round(age_days * posts_per_day * rng.uniform(0.7, 1.3)))
     count_name = "post_count" if rev == "new" else "tweet_count"
-    return {
+    # X sends the website as a t.co link, the address behind it in `entities.url`.
+    user: dict[str, Any] = {
         "id": uid,
         "name": name,
         "username": handle,
@@ -1250,6 +1252,7 @@ def _user(  # noqa: PLR0913  one keyword-only argument per field of an X user ob
             "like_count": round(age_days * rng.uniform(0.5, 12)),
         },
     }
+    return shortened_profile(user)
 
 
 def _make_account(b: _Builder, niche: _Niche, kind: str, index: int) -> _Account:

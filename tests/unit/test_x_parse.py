@@ -58,6 +58,7 @@ def test_constants_name_the_fields_the_parsers_read() -> None:
         "verified",
         "protected",
         "most_recent_tweet_id",
+        "entities",  # t.co links in the bio and website, and what they stand for
     ]
     # entities, references and the sponsorship flag come free with each post
     assert TWEET_FIELDS.split(",") == [
