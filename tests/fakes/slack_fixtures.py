@@ -20,9 +20,11 @@ import pytest
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.app import EVENTS_PATH, BackgroundWork, build_slack_app, uses_oauth
+from adapters.slack.home_publisher import SlackHome
 from adapters.slack.oauth import sql_stores
 from adapters.slack.server import serve_http
 from bot.settings import Settings
+from bot.slack_entry import slack_home
 from bot.wiring import Services, services
 from core.ports import XSource
 from tests.fakes.slack_server import (
@@ -100,6 +102,7 @@ class SlackBot:
     app: AsyncApp
     work: BackgroundWork
     secret: str = SIGNING_SECRET
+    home: SlackHome | None = None
 
     async def post(self, body: str, headers: dict[str, str], response_url: str = "") -> Sent:
         started = time.perf_counter()
@@ -177,15 +180,18 @@ async def running_slack_bot(
             assert settings.slack_client_id is not None
             installs, states = await sql_stores(svc.database.engine, settings.slack_client_id)
             stores = {"installation_store": installs, "state_store": states}
+        # Home tabs republish at most every 50 ms here (seconds in production).
+        installs_or_none = stores.get("installation_store")
+        home = slack_home(svc, work, installation_store=installs_or_none, every=0.05)
         app = build_slack_app(
-            svc.scout, settings, work=work, progress_after=progress_after, **stores
+            svc.scout, settings, work=work, progress_after=progress_after, home=home, **stores
         )
         try:
             async with (
                 serve_http(app, "127.0.0.1", 0) as url,
                 aiohttp.ClientSession() as http,
             ):
-                yield SlackBot(url, slack, http, svc, app, work)
+                yield SlackBot(url, slack, http, svc, app, work, home=home)
         finally:
             await work.drain(grace=10)
 

@@ -3,8 +3,11 @@
 One aiohttp server on 127.0.0.1 answers:
 
 - the Web API methods the bot calls (`auth.test`, `chat.postMessage`,
-  `chat.postEphemeral`, `apps.connections.open`, `oauth.v2.access`) under `/api/`,
-  recording every call with the token it carried;
+  `chat.postEphemeral`, `files.getUploadURLExternal`, `files.completeUploadExternal`,
+  `views.publish`, `users.info`, `apps.connections.open`, `oauth.v2.access`) under
+  `/api/`, recording every call with the token it carried;
+- the upload URLs `files.getUploadURLExternal` hands out (`/upload/<file id>`), keeping
+  the bytes (`uploaded`) and, once completed, the file (`files`);
 - `response_url`s (`/hooks/<id>`), recording what the bot answered (5 uses each,
   like Slack);
 - a Socket Mode websocket (`/socket`), which tests drive with `socket_send`.
@@ -32,7 +35,16 @@ from aiohttp import WSMsgType, web
 
 RESPONSE_URL_USES = 5
 # What a workspace grants a bot token unless a test says otherwise (the manifest's scopes).
-DEFAULT_SCOPES = ("commands", "chat:write", "chat:write.public")
+DEFAULT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "files:write",
+    "users:read",
+    "usergroups:read",
+)
+# Slack's limit on the blocks of a view (a Home tab, a modal).
+MAX_VIEW_BLOCKS = 100
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,32 @@ class _Fault:
     times: int
 
 
+@dataclass(frozen=True)
+class SharedFile:
+    """A completed upload: what was shared where, and the bytes Slack received."""
+
+    id: str
+    filename: str
+    title: str
+    data: bytes
+    channel: str | None
+    initial_comment: str | None
+    thread_ts: str | None
+    team_id: str
+
+
+@dataclass
+class User:
+    """A workspace member as `users.info` returns them."""
+
+    id: str
+    name: str = "ann"
+    real_name: str = "Ann Example"
+    is_admin: bool = False
+    is_owner: bool = False
+    is_primary_owner: bool = False
+
+
 @dataclass
 class Team:
     team_id: str
@@ -62,6 +100,9 @@ class Team:
     bot_id: str = "BBOT"
     # Sent back in the `x-oauth-scopes` header of every call the token makes, as Slack does.
     scopes: tuple[str, ...] = DEFAULT_SCOPES
+    users: dict[str, User] = field(default_factory=dict)
+    # Channels the bot is a member of; None: every channel (uploads never fail).
+    bot_channels: set[str] | None = None
 
 
 @dataclass
@@ -76,6 +117,11 @@ class FakeSlack:
     # `time.perf_counter()` of each post to a hook, for latency measurements.
     hook_times: dict[str, list[float]] = field(default_factory=dict)
     socket_received: list[dict[str, Any]] = field(default_factory=list)
+    # Bytes posted to each upload URL, by file id; completed files by id.
+    uploaded: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, SharedFile] = field(default_factory=dict)
+    # Every view published, per (team, user), oldest first.
+    views: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.teams: dict[str, Team] = {}
@@ -83,6 +129,9 @@ class FakeSlack:
         self._faults: list[_Fault] = []
         self._hook_ids = itertools.count(1)
         self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        # Upload URLs handed out and not yet used: file id -> (team, filename, length).
+        self._pending_uploads: dict[str, tuple[str, str, int]] = {}
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
@@ -93,7 +142,9 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # users.info and other reads
         app.router.add_post("/hooks/{hook}", self._hook)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/oauth/v2/authorize", self._authorize_page)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
@@ -145,6 +196,38 @@ class FakeSlack:
         )
         self.teams[bot_token] = team
         return team
+
+    def add_user(
+        self,
+        bot_token: str,
+        user_id: str,
+        *,
+        name: str = "ann",
+        real_name: str = "Ann Example",
+        is_admin: bool = False,
+        is_owner: bool = False,
+        is_primary_owner: bool = False,
+    ) -> User:
+        """A member of the workspace of `bot_token`, as `users.info` describes them."""
+        user = User(user_id, name, real_name, is_admin, is_owner, is_primary_owner)
+        self.teams[bot_token].users[user_id] = user
+        return user
+
+    def published(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
+        """The views published to a user's Home tab, oldest first."""
+        return self.views.get((team_id, user_id), [])
+
+    async def wait_for_views(
+        self, team_id: str, user_id: str, count: int = 1, within: float = 5.0
+    ) -> list[dict[str, Any]]:
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: len(self.published(team_id, user_id)) >= count)
+        return self.published(team_id, user_id)
+
+    async def wait_for_files(self, count: int = 1, within: float = 5.0) -> list[SharedFile]:
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: len(self.files) >= count)
+        return list(self.files.values())
 
     def add_install(self, code: str, team_id: str, bot_token: str) -> None:
         """`oauth.v2.access` with `code` installs the app in `team_id` with `bot_token`."""
@@ -279,11 +362,11 @@ class FakeSlack:
         team = self.teams.get(token or "")
         if team is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
-        response = self._team_api(method, team, args)
+        response = await self._team_api(method, team, args)
         response.headers["x-oauth-scopes"] = ",".join(team.scopes)
         return response
 
-    def _team_api(self, method: str, team: Team, args: Mapping[str, Any]) -> web.Response:
+    async def _team_api(self, method: str, team: Team, args: Mapping[str, Any]) -> web.Response:
         """The methods a workspace's bot token calls."""
         if method == "auth.test":
             return web.json_response(
@@ -306,7 +389,136 @@ class FakeSlack:
                 return web.json_response({"ok": False, "error": "invalid_blocks"})
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return web.json_response({"ok": True, "channel": args["channel"], "ts": ts})
+        if method == "files.getUploadURLExternal":
+            return self._get_upload_url(team, args)
+        if method == "files.completeUploadExternal":
+            return await self._complete_upload(team, args)
+        if method == "views.publish":
+            return await self._views_publish(team, args)
+        if method == "users.info":
+            return self._users_info(team, args)
         return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+
+    def _get_upload_url(self, team: Team, args: Mapping[str, Any]) -> web.Response:
+        filename = str(args.get("filename") or "")
+        try:
+            length = int(args.get("length", ""))
+        except ValueError:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        if not filename or length <= 0:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        file_id = f"F{next(self._file_ids):06d}"
+        self._pending_uploads[file_id] = (team.team_id, filename, length)
+        return web.json_response(
+            {"ok": True, "upload_url": f"{self.base_url}upload/{file_id}", "file_id": file_id}
+        )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the raw bytes (or one multipart `file` part), length checked."""
+        file_id = request.match_info["file_id"]
+        pending = self._pending_uploads.get(file_id)
+        if pending is None or file_id in self.uploaded:
+            return web.Response(status=404, text="not found")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = form.get("file") or form.get("filename")
+            data = part.file.read() if isinstance(part, web.FileField) else b""
+        else:
+            data = await request.read()
+        if len(data) != pending[2]:
+            return web.Response(status=400, text="length mismatch")
+        self.uploaded[file_id] = data
+        await self._notify()
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _complete_upload(self, team: Team, args: Mapping[str, Any]) -> web.Response:
+        try:
+            listed = json.loads(str(args.get("files", "")))
+        except ValueError:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        if not isinstance(listed, list) or not listed:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        channel = args.get("channel_id") or None
+        if (
+            channel is not None
+            and team.bot_channels is not None
+            and channel not in team.bot_channels
+        ):
+            return web.json_response({"ok": False, "error": "not_in_channel"})
+        answered = []
+        for item in listed:
+            file_id = str(item.get("id", "")) if isinstance(item, dict) else ""
+            pending = self._pending_uploads.get(file_id)
+            if pending is None or pending[0] != team.team_id or file_id not in self.uploaded:
+                return web.json_response({"ok": False, "error": "file_not_found"})
+            filename = pending[1]
+            title = str(item.get("title") or filename)
+            del self._pending_uploads[file_id]
+            self.files[file_id] = SharedFile(
+                file_id,
+                filename,
+                title,
+                self.uploaded[file_id],
+                str(channel) if channel else None,
+                str(args["initial_comment"]) if args.get("initial_comment") else None,
+                str(args["thread_ts"]) if args.get("thread_ts") else None,
+                team.team_id,
+            )
+            answered.append(
+                {
+                    "id": file_id,
+                    "name": filename,
+                    "title": title,
+                    "size": len(self.uploaded[file_id]),
+                    "permalink": f"https://{team.team_id.lower()}.slack.com/files/"
+                    f"{team.bot_user_id}/{file_id}/{filename}",
+                }
+            )
+        await self._notify()
+        return web.json_response({"ok": True, "files": answered})
+
+    async def _views_publish(self, team: Team, args: Mapping[str, Any]) -> web.Response:
+        user_id = str(args.get("user_id") or "")
+        view = args.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except ValueError:
+                view = None
+        if not user_id:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        blocks = view.get("blocks")
+        if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
+            return web.json_response({"ok": False, "error": "invalid_blocks"})
+        self.views.setdefault((team.team_id, user_id), []).append(view)
+        await self._notify()
+        view_id = f"V{team.team_id}{user_id}"
+        return web.json_response(
+            {"ok": True, "view": {"id": view_id, "team_id": team.team_id, **view}}
+        )
+
+    def _users_info(self, team: Team, args: Mapping[str, Any]) -> web.Response:
+        user = team.users.get(str(args.get("user") or ""))
+        if user is None:
+            return web.json_response({"ok": False, "error": "user_not_found"})
+        return web.json_response(
+            {
+                "ok": True,
+                "user": {
+                    "id": user.id,
+                    "team_id": team.team_id,
+                    "name": user.name,
+                    "real_name": user.real_name,
+                    "is_admin": user.is_admin,
+                    "is_owner": user.is_owner,
+                    "is_primary_owner": user.is_primary_owner,
+                    "is_bot": False,
+                    "profile": {"real_name": user.real_name, "display_name": user.name},
+                },
+            }
+        )
 
     def _oauth_access(self, request: web.Request, args: Mapping[str, Any]) -> web.Response:
         client_id, client_secret = args.get("client_id"), args.get("client_secret")
@@ -324,7 +536,7 @@ class FakeSlack:
                 "ok": True,
                 "app_id": "A1",
                 "authed_user": {"id": "UINSTALLER"},
-                "scope": "commands,chat:write,chat:write.public",
+                "scope": ",".join(DEFAULT_SCOPES),
                 "token_type": "bot",
                 "access_token": team.bot_token,
                 "bot_user_id": team.bot_user_id,
@@ -448,3 +660,30 @@ def block_action_payload(
 
 def block_action_body(*args: Any, **kwargs: Any) -> str:
     return urlencode({"payload": json.dumps(block_action_payload(*args, **kwargs))})
+
+
+def app_home_opened_body(*, team: str, user: str = "U1", tab: str = "home") -> str:
+    """An `app_home_opened` event as the Events API posts it (JSON)."""
+    return json.dumps(
+        {
+            "token": "legacy-verification-token",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event": {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": f"D{user}",
+                "tab": tab,
+                "event_ts": f"{time.time():.6f}",
+            },
+            "type": "event_callback",
+            "event_id": f"Ev{team}{user}{time.time_ns()}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": team, "user_id": f"UBOT{team}", "is_bot": True}],
+        }
+    )
+
+
+def signed_json_headers(secret: str, body: str) -> dict[str, str]:
+    """`signed_headers` for a JSON body (events), as Slack sends them."""
+    return {**signed_headers(secret, body), "Content-Type": "application/json"}
