@@ -7,6 +7,14 @@ interaction callbacks, webhook follow-ups and message edits, channel messages, a
 websocket HELLO, IDENTIFY, heartbeats, READY, then INTERACTION_CREATE events the test
 sends. Message payloads are checked against Discord's limits (400 50035 otherwise), and
 a test can queue failures such as a 429 with `retry_after`.
+
+Messages with files arrive as Discord takes them (and discord.py sends `discord.File`):
+multipart/form-data with a `payload_json` part and `files[n]` parts that the payload's
+`attachments` list refers to by id. Each message keeps its attachments (filename,
+content type as Discord infers it from the name, bytes) and answers them as Discord's
+attachment objects, served at their `url`; a file above `attachment_limit` gets 413
+40005. A message records its `allowed_mentions`, and `pinged_*` says whom Discord
+would notify.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import mimetypes
 import re
 import secrets
 import time
@@ -22,6 +31,8 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -63,6 +74,29 @@ class Failure:
 
 
 @dataclass
+class FakeAttachment:
+    """A file on a message, as Discord stores it."""
+
+    id: str
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass
+class Upload:
+    """One `files[n]` part of a multipart request."""
+
+    index: int
+    filename: str
+    data: bytes
+
+
+@dataclass
 class FakeMessage:
     id: str
     channel_id: str
@@ -75,6 +109,8 @@ class FakeMessage:
     edits: int = 0
     author_id: str = ""
     webhook_id: str | None = None
+    attachments: list[FakeAttachment] = field(default_factory=list)
+    allowed_mentions: dict[str, Any] | None = None
 
     def update(self, body: dict[str, Any]) -> None:
         if "content" in body:
@@ -85,6 +121,36 @@ class FakeMessage:
             self.components = body["components"] or []
         if body.get("flags") is not None:
             self.flags |= int(body["flags"]) & EPHEMERAL
+        if "allowed_mentions" in body:
+            self.allowed_mentions = body["allowed_mentions"]
+
+    def attachment(self, filename: str) -> FakeAttachment:
+        return next(a for a in self.attachments if a.filename == filename)
+
+    def _allowed(self, kind: str) -> tuple[bool, set[str]]:
+        """(every mention of `kind` parsed, the ids listed) under Discord's rules."""
+        allowed = self.allowed_mentions
+        if allowed is None:  # no allowed_mentions: Discord parses everything
+            return True, set()
+        return kind in (allowed.get("parse") or []), {str(i) for i in allowed.get(kind) or []}
+
+    @property
+    def pinged_roles(self) -> set[str]:
+        """The roles Discord would notify for this message's content."""
+        parse_all, listed = self._allowed("roles")
+        named = set(re.findall(r"<@&(\d+)>", self.content))
+        return named if parse_all else named & listed
+
+    @property
+    def pinged_users(self) -> set[str]:
+        parse_all, listed = self._allowed("users")
+        named = set(re.findall(r"<@!?(\d+)>", self.content))
+        return named if parse_all else named & listed
+
+    @property
+    def pings_everyone(self) -> bool:
+        parse_all, _ = self._allowed("everyone")
+        return parse_all and bool(re.search(r"@(everyone|here)", self.content))
 
     def buttons(self) -> list[dict[str, Any]]:
         return [c for row in self.components for c in row.get("components", [])]
@@ -233,6 +299,8 @@ class FakeDiscord:
         self.by_token: dict[str, FakeInteraction] = {}
         self.messages: dict[str, FakeMessage] = {}
         self.channel_posts: list[FakeMessage] = []
+        # Discord's per-message file limit without boosts (interactions say it too).
+        self.attachment_limit = 10_485_760
         self.sessions: list[GatewaySession] = []
         self._failures: list[Failure] = []
         self._ids = itertools.count(1_400_000_000_000_000_000)
@@ -244,8 +312,9 @@ class FakeDiscord:
     # Lifecycle and addresses
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{channel}/{id}/{filename}", self._attachment_file)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -503,8 +572,49 @@ class FakeDiscord:
             id=self.new_id(), channel_id=channel_id, author_id=self.bot_user_id, **extra
         )
         message.update(body)
+        self._attach(message, body)
         self.messages[message.id] = message
         return message
+
+    def _attach(self, message: FakeMessage, body: dict[str, Any]) -> None:
+        """Apply the payload's `attachments`: kept ones by id, new ones from `files[n]`."""
+        uploads: dict[int, Upload] = {u.index: u for u in body.get("_files", [])}
+        if "attachments" not in body:
+            if uploads:  # files without an attachments list: all of them, in order
+                body = {**body, "attachments": [{"id": i} for i in sorted(uploads)]}
+            else:
+                return
+        kept = {a.id: a for a in message.attachments}
+        result: list[FakeAttachment] = []
+        for entry in body.get("attachments") or []:
+            ref = entry.get("id")
+            if isinstance(ref, int) and ref in uploads:
+                upload = uploads[ref]
+                filename = entry.get("filename") or upload.filename
+                result.append(
+                    FakeAttachment(self.new_id(), filename, _content_type(filename), upload.data)
+                )
+            elif str(ref) in kept:
+                result.append(kept[str(ref)])
+        message.attachments = result
+
+    def attachment_payload(self, message: FakeMessage, a: FakeAttachment) -> dict[str, Any]:
+        url = f"http://127.0.0.1:{self.port}/attachments/{message.channel_id}/{a.id}/{a.filename}"
+        return {
+            "id": a.id,
+            "filename": a.filename,
+            "size": a.size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": a.content_type,
+        }
+
+    async def _attachment_file(self, request: web.Request) -> web.Response:
+        for message in self.messages.values():
+            for a in message.attachments:
+                if a.id == request.match_info["id"]:
+                    return web.Response(body=a.data, content_type=a.content_type.split(";")[0])
+        return web.Response(status=404)
 
     def message_payload(self, message: FakeMessage) -> dict[str, Any]:
         return {
@@ -514,10 +624,10 @@ class FakeDiscord:
             "content": message.content,
             "embeds": message.embeds,
             "components": message.components,
-            "attachments": [],
+            "attachments": [self.attachment_payload(message, a) for a in message.attachments],
             "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
+            "mention_roles": sorted(message.pinged_roles),
+            "mention_everyone": message.pings_everyone,
             "pinned": False,
             "tts": False,
             "timestamp": _now_iso(),
@@ -537,18 +647,26 @@ class FakeDiscord:
             if request.content_type == "application/json":
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/"):
-                body = {"_multipart": True}
+                body = _multipart(request.headers["Content-Type"], raw)
         record = RecordedRequest(
             request.method, path, dict(request.query), body, dict(request.headers), arrived
         )
         self.requests.append(record)
         try:
+            self._check_files(body)
             response = self._answer(request, path, body, arrived)
         except LimitError as err:
             response = _error(400, 50035, f"Invalid Form Body: {err}")
+        except FileTooLarge:
+            response = _error(413, 40005, "Request entity too large")
         record.status = response.status
         self._notify()
         return response
+
+    def _check_files(self, body: Any) -> None:
+        files = body.get("_files", []) if isinstance(body, dict) else []
+        if sum(len(f.data) for f in files) > self.attachment_limit:
+            raise FileTooLarge
 
     def _answer(self, request: web.Request, path: str, body: Any, arrived: float) -> web.Response:
         for failure in self._failures:
@@ -649,6 +767,8 @@ class FakeDiscord:
             interaction.choices = data.get("choices", [])
         elif kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
             check_message_limits(data)
+            if body.get("_files"):
+                data = {**data, "_files": body["_files"]}
             message = self._message(
                 interaction.channel_id,
                 data,
@@ -675,6 +795,7 @@ class FakeDiscord:
             # Discord: the first follow-up to a deferred response replaces "is thinking…".
             original.loading = False
             original.update(body)
+            self._attach(original, body)
             message = original
         else:
             message = self._message(
@@ -704,6 +825,7 @@ class FakeDiscord:
         if method == "PATCH":
             check_message_limits(body)
             message.update(body)
+            self._attach(message, body)
             message.loading = False
             message.edits += 1
             if message is interaction.original:
@@ -802,6 +924,35 @@ class FakeDiscord:
                 for i, c in enumerate(self.guilds[guild_id])
             ],
         }
+
+
+class FileTooLarge(Exception):
+    """The files of one request exceed the attachment limit (Discord: 413, 40005)."""
+
+
+def _content_type(filename: str) -> str:
+    """What Discord says a file is, from its name (text gets a charset, as Discord's)."""
+    guessed = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A multipart/form-data body: `payload_json` as the body, `files[n]` under `_files`."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    parsed = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
+    body: dict[str, Any] = {}
+    files: list[Upload] = []
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(data, bytes):
+            continue
+        if name == "payload_json":
+            body = json.loads(data)
+        elif match := re.fullmatch(r"files\[(\d+)\]", name):
+            files.append(Upload(int(match[1]), part.get_filename() or "unknown", data))
+    body["_files"] = files
+    return body
 
 
 def _json(data: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
