@@ -37,6 +37,15 @@ class SettingsChange:
     change: str
 
 
+@dataclass(frozen=True, slots=True)
+class SearchTuning:
+    """What a workspace's settings change in its searches (`Discovery.search(tuning=)`)."""
+
+    bounds: TierBoundaries
+    weights: ScoringWeights
+    min_relevance: float
+
+
 def workspace_key(platform: str, workspace: str) -> str:
     """`slack:T123`: how a workspace is named in tier states and usage."""
     return f"{platform}:{workspace}"
