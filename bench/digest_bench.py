@@ -44,7 +44,7 @@ from adapters.x.sample import SampleXSource
 from bench.results import write_block
 from bot.settings import Settings
 from bot.wiring import build_use_cases
-from core.models import Notice, OutboxStatus, Scope
+from core.models import Delivery, Notice, OutboxStatus, Scope
 from core.ports import MessageSink
 from tests.fakes.discord_server import FAKE_BOT_TOKEN, FakeDiscord
 from tests.fakes.slack_server import FakeSlack
@@ -90,10 +90,12 @@ class TimingSink:
     def platform(self) -> str:
         return self._inner.platform
 
-    async def deliver(self, scope: Scope, notice: Notice) -> None:
+    async def deliver(
+        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+    ) -> None:
         started = time.monotonic()
         try:
-            await self._inner.deliver(scope, notice)
+            await self._inner.deliver(scope, notice, extras=extras)
         except Exception:
             self.refusals += 1
             raise

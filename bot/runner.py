@@ -82,6 +82,8 @@ async def run_bot(svc: Services) -> None:
         if not jobs:
             log.info("no Slack or Discord tokens: starting the terminal chat")
             # History beside the database, so INFLUENCER_BOT_DATA_DIR moves both.
-            await ConsoleChat(svc.scout, history=data_dir() / "chat-history").run()
+            await ConsoleChat(
+                svc.scout, history=data_dir() / "chat-history", exports=data_dir() / "exports"
+            ).run()
             return
         await asyncio.gather(*jobs)

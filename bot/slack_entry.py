@@ -5,22 +5,27 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import (
     BackgroundWork,
     api_base_url,
     build_slack_app,
+    build_slack_home,
     secret,
     uses_oauth,
 )
+from adapters.slack.home_publisher import SlackHome
 from adapters.slack.oauth import sql_stores
 from adapters.slack.server import serve_http, socket_mode
-from adapters.slack.sink import SlackSink, installation_tokens, single_token
+from adapters.slack.sink import DeliveredHook, SlackSink, installation_tokens, single_token
 from adapters.storage.database import Database
+from adapters.storage.home_viewers import SqlHomeViewers
 from bot.settings import Settings
 from bot.wiring import Services
 from core.errors import ScoutError
+from core.home import Home
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,11 @@ async def run_slack(svc: Services, *, started: asyncio.Event | None = None) -> N
         installation_store, state_store = await sql_stores(svc.database.engine, s.slack_client_id)
     work = BackgroundWork()
     try:
+        home = slack_home(svc, work, installation_store=installation_store)
+        # Alerts and digests delivered to Slack refresh the Home tab of that team.
+        sink = await build_slack_sink(s, svc.database, on_delivered=home.refresh)
+        if sink is not None:
+            svc.sinks["slack"] = sink
         app = build_slack_app(
             svc.scout,
             s,
@@ -56,6 +66,7 @@ async def run_slack(svc: Services, *, started: asyncio.Event | None = None) -> N
             state_store=state_store,
             work=work,
             socket_mode=bool(app_token),
+            home=home,
         )
     except ValueError as err:
         raise ScoutError(str(err)) from None
@@ -75,20 +86,60 @@ async def run_slack(svc: Services, *, started: asyncio.Event | None = None) -> N
         await work.drain(grace=DRAIN_SECONDS)
 
 
+def build_home(svc: Services) -> Home:
+    """The App Home use case over the bot's stores (read only, never X)."""
+    store = svc.scheduled.store if svc.scheduled is not None else None
+    return Home(
+        svc.storage,
+        svc.meter,
+        svc.clock,
+        source=svc.x.name,
+        digests=store,
+        outbox=store,
+        settings=svc.storage,  # each workspace's tier boundaries and budget share
+        bounds=svc.settings.tier_boundaries,
+    )
+
+
+def slack_home(
+    svc: Services,
+    work: BackgroundWork,
+    *,
+    installation_store: AsyncInstallationStore | None = None,
+    every: float | None = None,
+) -> SlackHome:
+    """The Home tab publisher. `refresh(team_id)` is the hook for changes made elsewhere
+    (an alert delivered to the workspace)."""
+    return build_slack_home(
+        build_home(svc),
+        SqlHomeViewers(svc.database),
+        svc.clock,
+        svc.settings,
+        work=work,
+        installation_store=installation_store,
+        every=every,
+    )
+
+
 async def _forever(started: asyncio.Event | None) -> None:
     if started is not None:
         started.set()
     await asyncio.Event().wait()
 
 
-async def build_slack_sink(settings: Settings, database: Database) -> SlackSink | None:
-    """The scheduler's Slack sink, or None when Slack is not configured."""
+async def build_slack_sink(
+    settings: Settings, database: Database, *, on_delivered: DeliveredHook | None = None
+) -> SlackSink | None:
+    """The scheduler's Slack sink, or None when Slack is not configured.
+
+    `on_delivered` is told the team after each post (the running app's Home tab).
+    """
     client = AsyncWebClient(base_url=api_base_url(settings))
     if uses_oauth(settings):
         assert settings.slack_client_id is not None
         installations, _ = await sql_stores(database.engine, settings.slack_client_id)
-        return SlackSink(client, installation_tokens(installations))
+        return SlackSink(client, installation_tokens(installations), on_delivered=on_delivered)
     token = secret(settings.slack_bot_token)
     if token:
-        return SlackSink(client, single_token(token))
+        return SlackSink(client, single_token(token), on_delivered=on_delivered)
     return None

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from adapters.charts import MatplotlibCharts
 from adapters.console.sink import ConsoleSink
 from adapters.storage.audits import SqlAuditStore
 from adapters.storage.database import Database
@@ -18,17 +19,21 @@ from adapters.storage.store import SqlScheduleStore, SqlStorage
 from adapters.storage.urls import redact
 from adapters.x.client import TweepyXSource
 from adapters.x.sample import SampleXSource
+from bot.sample_history import SampleHistoryStorage
 from bot.settings import Settings
 from core.audit import Audits, AuditSettings
 from core.costs import CostMeter
 from core.digests import Digests
 from core.discovery import Discovery, DiscoverySettings
 from core.errors import ScoutError
-from core.outbox import OutboxDelivery, RetryPolicy
-from core.ports import Clock, DigestUseCases, MessageSink, ScheduleStore, Storage, XSource
+from core.exports import Exports
+from core.outbox import AlertExtras, OutboxDelivery, RetryPolicy
+from core.ports import Clock, DigestUseCases, MessageSink, ScheduleStore, XSource
+from core.profiles import Profiles
 from core.refresh import Refresher
 from core.scout import Scout
 from core.watchlist import Watchlists
+from core.workspace_config import WorkspaceConfig
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +111,8 @@ def build_scheduled_work(
         every=timedelta(hours=settings.watchlist_refresh_hours),
         bounds=settings.tier_boundaries,
         margin=settings.tier_hysteresis,
+        # Workspaces with their own boundaries get tier states and alerts of their own.
+        settings=storage,
     )
     digests = Digests(discovery, storage, store, clock, owner=owner)
     delivery = OutboxDelivery(
@@ -114,6 +121,15 @@ def build_scheduled_work(
         clock,
         owner=owner,
         policy=RetryPolicy(max_attempts=settings.outbox_max_attempts),
+        # Tier alerts carry the channel's mention and the account's growth chart.
+        extras=AlertExtras(
+            clock,
+            notify=storage,
+            accounts=storage,
+            charts=MatplotlibCharts(),
+            bounds=settings.tier_boundaries,
+            settings=storage,
+        ),
     )
     return ScheduledWork(store, refresher, digests, delivery, owner, sinks)
 
@@ -171,7 +187,7 @@ def build_use_cases(
 
 
 def build_discovery(
-    settings: Settings, storage: Storage, x: XSource, clock: Clock
+    settings: Settings, storage: SqlStorage, x: XSource, clock: Clock
 ) -> tuple[Discovery, CostMeter]:
     """Search, and the cost meter every use case charges."""
     meter = CostMeter(
@@ -180,6 +196,7 @@ def build_discovery(
         settings.prices,
         settings.x_monthly_budget_usd,
         simulate=x.name == "sample",
+        workspaces=storage,
     )
     discovery = Discovery(
         x,
@@ -228,9 +245,54 @@ def build_scout(
         ),
     )
     watchlists = Watchlists(
-        x, storage, storage, meter, clock, bounds=settings.tier_boundaries, audits=audits
+        x,
+        storage,
+        storage,
+        meter,
+        clock,
+        bounds=settings.tier_boundaries,
+        audits=audits,
+        notify=storage,
+        settings=storage,
     )
-    return Scout(discovery, watchlists, meter, digests=digests, audit=audits)
+    exports = Exports(
+        storage,
+        watchlists,
+        MatplotlibCharts(),
+        clock,
+        bounds=settings.tier_boundaries,
+        workspace_settings=storage,
+        source=x.name,
+    )
+    profiles = Profiles(
+        x,
+        storage,
+        meter,
+        clock,
+        cache=storage,
+        audits=audits,
+        bounds=settings.tier_boundaries,
+        workspace_settings=storage,
+    )
+    return Scout(
+        discovery,
+        watchlists,
+        meter,
+        digests=digests,
+        audit=audits,
+        exports=exports,
+        profiles=profiles,
+        workspaces=WorkspaceConfig(
+            storage,
+            clock,
+            bounds=settings.tier_boundaries,
+            margin=settings.tier_hysteresis,
+            weights=settings.scoring_weights,
+            min_relevance=settings.min_relevance,
+            budget_usd=settings.x_monthly_budget_usd,
+            meter=meter,
+        ),
+    )
 
 
 @asynccontextmanager
@@ -243,7 +305,11 @@ async def services(
     log.info("database ready at %s", redact(settings.database_url))
     x_source = x or build_x_source(settings)
     try:
-        storage = SqlStorage(database)
+        storage = (
+            SampleHistoryStorage(database, x_source)
+            if isinstance(x_source, SampleXSource)
+            else SqlStorage(database)
+        )
         sinks: dict[str, MessageSink] = {"console": ConsoleSink()}
         scout, work = build_use_cases(settings, storage, x=x_source, clock=clock, sinks=sinks)
         yield Services(

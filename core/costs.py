@@ -1,14 +1,22 @@
-"""What X reads cost, and the monthly budget that is never exceeded."""
+"""What X reads cost, and the monthly budget that is never exceeded.
+
+The deployment's budget (`X_MONTHLY_BUDGET_USD`) bounds all spend. A workspace may also
+have its own share (`/influencer-settings set budget:`): the Scout names the workspace
+a command runs for (`spending_for`), and the meter then records that workspace's spend
+too and refuses what would take it past its share.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
 from core.errors import BudgetExhausted
 from core.models import Cost
-from core.ports import Clock, UsageLedger
+from core.ports import Clock, UsageLedger, WorkspaceSpendLedger
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,32 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+@dataclass(frozen=True, slots=True)
+class Spender:
+    """The workspace (`workspace_key`) a command spends for, and its monthly share."""
+
+    workspace: str
+    budget_usd: float | None = None
+
+
+# Set by the Scout for the duration of one command; tasks it starts inherit it.
+_spender: ContextVar[Spender | None] = ContextVar("spender", default=None)
+
+
+@contextmanager
+def spending_for(spender: Spender | None) -> Iterator[None]:
+    """X reads inside the block are the spender's (None: the deployment's own work)."""
+    token = _spender.set(spender)
+    try:
+        yield
+    finally:
+        _spender.reset(token)
+
+
+def current_spender() -> Spender | None:
+    return _spender.get()
+
+
 class CostMeter:
     """Checks the budget before a request and records what the answer cost after it."""
 
@@ -43,8 +77,10 @@ class CostMeter:
         monthly_budget_usd: float | None,
         *,
         simulate: bool = False,
+        workspaces: WorkspaceSpendLedger | None = None,
     ) -> None:
         self._ledger = ledger
+        self._workspaces = workspaces
         self._clock = clock
         self.prices = prices
         # The sample source costs nothing: estimate what X would charge, record no spend.
@@ -58,30 +94,69 @@ class CostMeter:
         today = self._today()
         return await self._ledger.spent_usd(month_start(today), today)
 
-    async def budget_left(self) -> float | None:
-        if self.monthly_budget_usd is None:
+    async def workspace_spent_this_month(self, workspace: str) -> float:
+        """What the workspace (`workspace_key`) spent on X this calendar month (UTC)."""
+        if self._workspaces is None:
+            return 0.0
+        today = self._today()
+        return await self._workspaces.workspace_spent_usd(workspace, month_start(today), today)
+
+    def _share(self) -> tuple[str, float] | None:
+        """The running command's workspace and its budget share, when one applies."""
+        spender = _spender.get()
+        if self.simulate or self._workspaces is None or spender is None:
             return None
-        return round(max(0.0, self.monthly_budget_usd - await self.spent_this_month()), 4)
+        if spender.budget_usd is None:
+            return None
+        return spender.workspace, spender.budget_usd
+
+    async def budget_left(self) -> float | None:
+        left: float | None = None
+        if self.monthly_budget_usd is not None:
+            left = max(0.0, self.monthly_budget_usd - await self.spent_this_month())
+        share = self._share()
+        if share is not None:
+            workspace, budget = share
+            mine = max(0.0, budget - await self.workspace_spent_this_month(workspace))
+            left = mine if left is None else min(left, mine)
+        return None if left is None else round(left, 4)
 
     async def affordable(self, posts: int, users: int, count_requests: int = 0) -> bool:
-        """Whether a request that may return this many posts and users fits the budget.
+        """Whether a request that may return this many posts and users fits the budget
+        (and the running command's workspace share, when it has one).
 
         Uses the worst case (nothing already charged today) so the budget holds whatever
         X returns.
         """
-        if self.monthly_budget_usd is None:
-            return True
-        worst = self.prices.worst_case(posts, users, count_requests)
-        return await self.spent_this_month() + worst <= self.monthly_budget_usd + 1e-9
+        return await self._refusal(posts, users, count_requests) is None
 
     async def ensure_affordable(self, posts: int, users: int, count_requests: int = 0) -> None:
-        if not await self.affordable(posts, users, count_requests):
+        refusal = await self._refusal(posts, users, count_requests)
+        if refusal is not None:
+            raise BudgetExhausted(refusal)
+
+    async def _refusal(self, posts: int, users: int, count_requests: int) -> str | None:
+        """Why the request does not fit (None: it does)."""
+        worst = self.prices.worst_case(posts, users, count_requests)
+        if self.monthly_budget_usd is not None:
             spent = await self.spent_this_month()
-            raise BudgetExhausted(
-                f"The monthly X budget is spent (${spent:,.2f} of "
-                f"${self.monthly_budget_usd or 0:,.2f}); raise X_MONTHLY_BUDGET_USD or wait "
-                "for next month."
-            )
+            if spent + worst > self.monthly_budget_usd + 1e-9:
+                return (
+                    f"The monthly X budget is spent (${spent:,.2f} of "
+                    f"${self.monthly_budget_usd:,.2f}); raise X_MONTHLY_BUDGET_USD or wait "
+                    "for next month."
+                )
+        share = self._share()
+        if share is not None:
+            workspace, budget = share
+            spent = await self.workspace_spent_this_month(workspace)
+            if spent + worst > budget + 1e-9:
+                return (
+                    f"This workspace's monthly X budget is spent (${spent:,.2f} of "
+                    f"${budget:,.2f}); an admin can raise it with "
+                    "/influencer-settings set budget:, or wait for next month."
+                )
+        return None
 
     async def charge(
         self,
@@ -122,6 +197,11 @@ class CostMeter:
                 users_read=len(user_ids),
                 usd=usd,
             )
+            spender = _spender.get()
+            if self._workspaces is not None and spender is not None and usd > 0:
+                await self._workspaces.record_workspace_spend(
+                    self._today(), spender.workspace, usd=usd
+                )
         return Cost(
             requests,
             len(post_ids),

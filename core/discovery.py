@@ -25,7 +25,9 @@ import asyncio
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -65,6 +67,7 @@ from core.ports import AccountStore, Clock, SearchCache, XSource
 from core.scoring import EngagementNorms, ScoringWeights, rank, score_candidate
 from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for, tier_range
 from core.wording import plural, tier_conflict
+from core.workspace_settings import SearchTuning
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,9 @@ MAX_LOOKUP = 100
 MAX_LOOKUP_ROUNDS = 3
 # Faults that end a search with whatever evidence it already has.
 _STOPPING = (XRateLimited, XUnavailable, BudgetExhausted, XPaymentRequired)
+# A workspace's own boundaries, weights and minimum relevance for the running search
+# (`search(tuning=)`): every step reads `Discovery.settings`, which applies them.
+_tuning: ContextVar[SearchTuning | None] = ContextVar("search_tuning", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +189,32 @@ class Discovery:
         self._accounts = accounts
         self._meter = meter
         self._clock = clock
-        self.settings = settings or DiscoverySettings()
+        self._settings = settings or DiscoverySettings()
+
+    @property
+    def settings(self) -> DiscoverySettings:
+        """The deployment's settings, with the running search's workspace tuning."""
+        tuning = _tuning.get()
+        if tuning is None:
+            return self._settings
+        return replace(
+            self._settings,
+            bounds=tuning.bounds,
+            weights=tuning.weights,
+            min_relevance=tuning.min_relevance,
+        )
+
+    @settings.setter
+    def settings(self, value: DiscoverySettings) -> None:
+        self._settings = value
+
+    @contextmanager
+    def _tuned(self, tuning: SearchTuning | None) -> Iterator[None]:
+        token = _tuning.set(tuning)
+        try:
+            yield
+        finally:
+            _tuning.reset(token)
 
     @property
     def source_name(self) -> str:
@@ -191,8 +222,16 @@ class Discovery:
 
     # --- entry points ---------------------------------------------------------------
 
-    async def search(self, request: SearchRequest) -> SearchResult:
-        """A niche search, or a lookalike search when `request.like` is set."""
+    async def search(
+        self, request: SearchRequest, *, tuning: SearchTuning | None = None
+    ) -> SearchResult:
+        """A niche search, or a lookalike search when `request.like` is set.
+
+        `tuning` is the asking workspace's boundaries, weights and minimum relevance.
+        """
+        if tuning is not None:
+            with self._tuned(tuning):
+                return await self.search(request)
         follower_range(request, self.settings.bounds)  # a contradiction costs nothing
         if request.like:
             return await self._lookalike(request)
@@ -203,13 +242,16 @@ class Discovery:
         return result
 
     async def ranked_since(
-        self, request: SearchRequest, first_day: date
+        self, request: SearchRequest, first_day: date, *, tuning: SearchTuning | None = None
     ) -> tuple[list[Candidate], Cost]:
         """Everything found in the niche from `first_day` to today, best first.
 
         Runs today's search (free when someone already searched today), then merges the
         candidates every search of the niche stored per day: digests see the week.
         """
+        if tuning is not None:
+            with self._tuned(tuning):
+                return await self.ranked_since(request, first_day)
         niche = build_query(request.niche, _lang(request))
         cost = Cost()
         try:
@@ -666,8 +708,20 @@ class Discovery:
     # --- keys -----------------------------------------------------------------------
 
     def _found_key(self, niche: NicheQuery, low: int, high: int | None) -> str:
-        """Where a day's ranked candidates of a niche and range are kept (for digests)."""
-        return f"found|{self._x.name}|{low}|{high}|{niche.query}"
+        """Where a day's ranked candidates of a niche and range are kept (for digests).
+
+        A workspace that ranks otherwise keeps its own: no workspace reads another's.
+        """
+        key = f"found|{self._x.name}|{low}|{high}|{niche.query}"
+        s, base = self.settings, self._settings
+        ranks = (s.bounds, s.weights, s.min_relevance)
+        if ranks != (base.bounds, base.weights, base.min_relevance):
+            w = s.weights
+            key += (
+                f"|tuned:{','.join(map(str, s.bounds.as_tuple()))}|{w.engagement:g},"
+                f"{w.relevance:g},{w.authenticity:g},{w.suspicion_penalty:g}|{s.min_relevance:g}"
+            )
+        return key
 
 
 # A short timeline read whose share on the niche falls in this range is read further.

@@ -66,6 +66,10 @@ class BudgetExhausted(ScoutError):
     """The monthly X budget cannot pay for even one more request."""
 
 
+class NotAllowed(ScoutError):
+    """The caller may not do this here (e.g. change settings without being an admin)."""
+
+
 class DeliveryError(ScoutError):
     """A chat platform did not accept a message."""
 

@@ -222,6 +222,9 @@ class Candidate:
     mentioned_by: int = 0
     small_sample: bool = False
     sample_posts: tuple[Post, ...] = ()
+    # The newest of the account's posts that were read (search or timeline): when it
+    # last posted, as far as this search knows. None in rows cached before it was kept.
+    latest_post_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,6 +549,8 @@ class TierState:
     status: AccountStatus
     version: int
     changed_at: datetime
+    # Whose boundaries decided it: "" the deployment's, else `workspace_key(...)`.
+    tiering: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -688,3 +693,13 @@ class NotifyChange:
     scope: Scope
     mention: str | None
     source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a scheduled message carries besides its notice, decided when it is delivered:
+    the channel's mention (`/watchlist notify`, as the platform wrote it) and a file to
+    attach (a tier alert's follower-growth chart)."""
+
+    mention: str | None = None
+    attachment: FileAnswer | None = None

@@ -5,6 +5,11 @@ delivers them. A message is marked delivered only after the platform accepted it
 rate limits and outages are retried with backoff (never sooner than the platform's
 own `Retry-After`), and after a bounded number of tries it is given up loudly. A
 channel the bot was removed from is paused instead of retried forever.
+
+A tier alert also carries extras decided at delivery time (`AlertExtras`): the mention
+its channel set with `/watchlist notify` (looked up then, so a change applies to alerts
+already waiting) and the account's follower-growth chart. A chart that cannot be drawn
+never holds an alert back: it goes out without one, and the log says why.
 """
 
 from __future__ import annotations
@@ -19,16 +24,27 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from core.errors import ChannelGone, DeliveryRejected, DeliveryRetryLater
+from core.growth import growth, growth_line
 from core.models import (
     AccountNotice,
+    Delivery,
     Digest,
+    FileAnswer,
     Notice,
     OutboxItem,
     Scope,
     TierAlert,
 )
-from core.ports import Clock, MessageSink, OutboxStore
-from core.tiers import format_count
+from core.ports import (
+    AccountStore,
+    ChartRenderer,
+    Clock,
+    MessageSink,
+    NotifyStore,
+    OutboxStore,
+    WorkspaceSettingsStore,
+)
+from core.tiers import DEFAULT_TIERS, TierBoundaries, format_count
 from core.wording import plural
 
 log = logging.getLogger(__name__)
@@ -71,6 +87,101 @@ def summarize(notice: Notice) -> str:
         case Digest():
             return f'digest "{notice.niche}": {len(notice.candidates)} account(s)'
     raise TypeError(type(notice).__name__)  # pragma: no cover
+
+
+# --- what an alert carries: the channel's mention, the account's chart -----------------
+
+ALERT_CHART_DAYS = 90
+# Platforms that can show a chart beside an alert (the terminal prints text only).
+CHART_PLATFORMS = frozenset({"slack", "discord"})
+# Charts drawn at once: each holds a figure in memory while it renders.
+CHART_SLOTS = 2
+
+
+class AlertExtras:
+    """Decides a tier alert's `Delivery`: mention and chart, when it is delivered.
+
+    Reading the mention at delivery time means `/watchlist notify` applies to alerts
+    already in the outbox too. The chart is drawn in a worker thread (the renderer is
+    CPU-bound) with the channel workspace's tier boundaries when it has its own.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        notify: NotifyStore | None = None,
+        accounts: AccountStore | None = None,
+        charts: ChartRenderer | None = None,
+        settings: WorkspaceSettingsStore | None = None,
+        bounds: TierBoundaries = DEFAULT_TIERS,
+        days: int = ALERT_CHART_DAYS,
+    ) -> None:
+        self._clock = clock
+        self._notify = notify
+        self._accounts = accounts
+        self._charts = charts
+        self._settings = settings
+        self._bounds = bounds
+        self._days = days
+        self._slots = asyncio.Semaphore(CHART_SLOTS)
+
+    async def for_notice(self, scope: Scope, notice: Notice) -> Delivery | None:
+        """The extras of `notice` in `scope`; None when it carries none (not an alert)."""
+        if not isinstance(notice, TierAlert):
+            return None
+        mention = None
+        if self._notify is not None:
+            mention = (await self._notify.mentions([scope])).get(scope)
+        chart = await self.chart(scope, notice) if scope.platform in CHART_PLATFORMS else None
+        if mention is None and chart is None:
+            return None
+        return Delivery(mention=mention, attachment=chart)
+
+    async def chart(self, scope: Scope, alert: TierAlert) -> FileAnswer | None:
+        """The account's follower-growth PNG, or None (and a log line saying why)."""
+        if self._charts is None or self._accounts is None:
+            return None
+        now = self._clock.now()
+        try:
+            history = await self._accounts.follower_history(
+                [alert.user_id], since=now - timedelta(days=self._days)
+            )
+            points = history.get(alert.user_id, [])
+            if len(points) < 2:  # a line needs two snapshots
+                log.info(
+                    "alert for @%s goes without a chart: %d snapshot(s) in %d days",
+                    alert.username,
+                    len(points),
+                    self._days,
+                )
+                return None
+            bounds = await self._bounds_of(scope)
+            async with self._slots:
+                png = await asyncio.to_thread(
+                    self._charts.growth_png,
+                    f"@{alert.username}",
+                    points,
+                    bounds,
+                    days=self._days,
+                    now=now,
+                )
+        except Exception as err:  # a chart is a convenience: the alert goes out anyway
+            log.warning("alert for @%s goes without a chart: %r", alert.username, err)
+            return None
+        return FileAnswer(
+            filename=f"{alert.username}-followers-{self._days}d.png",
+            content_type="image/png",
+            data=png,
+            text=f"@{alert.username}: {growth_line(growth(points, now))}",
+            title=f"@{alert.username} followers, last {self._days} days",
+        )
+
+    async def _bounds_of(self, scope: Scope) -> TierBoundaries:
+        if self._settings is None:
+            return self._bounds
+        own = await self._settings.workspace_settings(scope.platform, scope.workspace)
+        return own.bounds if own is not None and own.bounds is not None else self._bounds
 
 
 # --- delivery --------------------------------------------------------------------------
@@ -153,8 +264,10 @@ class OutboxDelivery:
         lease: timedelta = timedelta(minutes=10),
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = _time.monotonic,
+        extras: AlertExtras | None = None,
     ) -> None:
         self._store = store
+        self._extras = extras
         self._sinks = sinks  # a live registry: front ends add their sinks after start-up
         self._clock = clock
         self._owner = owner
@@ -244,13 +357,18 @@ class OutboxDelivery:
         if sink is None or item.notice is None:  # pragma: no cover - claim_due filters these
             return 0.0
         attempts = item.attempts
+        extras: Delivery | None = None
+        decided = False  # extras are decided once per run; inline retries reuse them
         while True:
             await self._pace(item.scope)
             attempts += 1
             report.attempts += 1
             try:
+                if not decided and self._extras is not None:
+                    extras = await self._extras.for_notice(item.scope, item.notice)
+                decided = True
                 async with gate:
-                    await sink.deliver(item.scope, item.notice)
+                    await sink.deliver(item.scope, item.notice, extras=extras)
             except ChannelGone as err:
                 self._last_post[item.scope] = self._monotonic()
                 parked = await self._store.pause_channel(

@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar
 
 from core.models import (
     AuditResult,
+    Delivery,
     Digest,
     DigestSubscription,
     DigestSubscriptionsView,
@@ -194,6 +195,12 @@ class WatchlistStore(Protocol):
         """The channel's tracked accounts with their latest known numbers."""
         ...
 
+    async def workspace_watchlists(
+        self, platform: str, workspace: str
+    ) -> dict[str, list[WatchEntry]]:
+        """Every channel of the workspace that tracks accounts, with its watchlist."""
+        ...
+
 
 class AuditHistory(Protocol):
     """Stored follower audits, so a watchlist can show each account's latest one."""
@@ -287,7 +294,11 @@ class MessageSink(Protocol):
         """The `Scope.platform` this sink serves ("slack", "discord", "console")."""
         ...
 
-    async def deliver(self, scope: Scope, notice: Notice) -> None: ...
+    async def deliver(
+        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+    ) -> None:
+        """Post `notice`; `extras` (a tier alert's mention and chart) go with it."""
+        ...
 
 
 # Scheduled work. Each method is one transaction in the real adapter. The methods that *decide*
@@ -311,7 +322,9 @@ class TierStateStore(Protocol):
         """The channels tracking each account."""
         ...
 
-    async def tier_states(self, user_ids: Sequence[str]) -> dict[str, TierState]: ...
+    async def tier_states(self, user_ids: Sequence[str]) -> dict[tuple[str, str], TierState]:
+        """Every state of each account, keyed by (user_id, tiering): one per tiering."""
+        ...
 
     async def followers_before(self, user_ids: Sequence[str], at: datetime) -> dict[str, int]:
         """Each account's follower count in its latest snapshot strictly before `at`."""
@@ -322,13 +335,18 @@ class TierStateStore(Protocol):
     ) -> list[StateChange]:
         """Apply the changes whose expected version still holds, enqueue their messages.
 
-        One transaction. Returns the changes applied; the others lost to a concurrent
-        decision and enqueue nothing. A missing state also flags the account missing.
+        One transaction. A change is keyed by its state's (user_id, tiering). Returns the
+        changes applied; the others lost to a concurrent decision and enqueue nothing. A
+        missing state also flags the account missing.
         """
         ...
 
-    async def forget_untracked(self) -> int:
-        """Drop tier states of accounts no channel tracks any more (a fresh start if re-added)."""
+    async def forget_untracked(self, *, tierings: Mapping[tuple[str, str], str]) -> int:
+        """Drop tier states no channel uses: of accounts no channel tracks any more (a fresh
+        start if re-added), and of tierings no channel tracking the account uses any more.
+
+        `tierings` maps (platform, workspace) to its tiering; every other workspace's is "".
+        """
         ...
 
 
@@ -506,4 +524,16 @@ class WorkspaceSettingsStore(Protocol):
         self, platform: str, workspace: str, *, limit: int = 20
     ) -> list[SettingsChange]:
         """The latest logged changes, newest first."""
+        ...
+
+
+class WorkspaceSpendLedger(Protocol):
+    """X spend per workspace (`workspace_key`) and UTC day: its budget share's meter."""
+
+    async def record_workspace_spend(self, day: date, workspace: str, *, usd: float) -> None:
+        """Add `usd` to the workspace's spend on `day`."""
+        ...
+
+    async def workspace_spent_usd(self, workspace: str, start: date, end: date) -> float:
+        """Dollars the workspace spent on days in [start, end]."""
         ...

@@ -2,8 +2,11 @@
 
 Every account tracked in any channel is looked up once per pass, 100 ids per request
 (ceil(N/100) requests for N accounts). Each answer is written as follower snapshots,
-then compared with the accounts' confirmed tiers; crossings, renames and accounts X
-no longer returns become outbox messages in the transaction that records them.
+then compared with the accounts' confirmed tiers, once per tiering that has channels
+watching the account (the deployment's boundaries, or a workspace's own: see
+`core.alerts`; the workspaces' settings are read once per pass); crossings, renames and
+accounts X no longer returns become outbox messages to that tiering's channels, in the
+transaction that records them.
 
 Scheduled, a pass covers one period (`every`, aligned to the Unix epoch, so to midnight
 UTC for whole-hour periods) claimed through `JobClaims`: several instances on one
@@ -20,11 +23,27 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from core.alerts import AccountUpdate, decide, growth, messages_for
+from core.alerts import AccountUpdate, Tiering, Tierings, decide, growth, messages_for
 from core.costs import CostMeter
 from core.errors import BudgetExhausted, XApiError, XRateLimited
-from core.models import AccountNotice, Cost, OutboxMessage, StateChange, TierAlert, Watcher, XUser
-from core.ports import AccountStore, Clock, JobClaims, TierStateStore, XSource
+from core.models import (
+    AccountNotice,
+    Cost,
+    OutboxMessage,
+    StateChange,
+    TierAlert,
+    TierState,
+    Watcher,
+    XUser,
+)
+from core.ports import (
+    AccountStore,
+    Clock,
+    JobClaims,
+    TierStateStore,
+    WorkspaceSettingsStore,
+    XSource,
+)
 from core.tiers import DEFAULT_TIERS, TierBoundaries
 
 log = logging.getLogger(__name__)
@@ -77,12 +96,21 @@ class _Pass:
     cost: Cost = field(default_factory=Cost)
     stopped: str | None = None
     reserved_users: int = 0
+    tierings: Tierings = field(default_factory=lambda: Tierings({}))
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """One account's update in one tiering, and the channels that follow that tiering."""
+
+    update: AccountUpdate
+    watchers: list[Watcher]
 
 
 class Refresher:
     """The watchlist refresh use case (scheduled, or `influencer-bot refresh`)."""
 
-    def __init__(  # noqa: PLR0913  five ports, then keyword-only claims, schedule and tuning
+    def __init__(  # noqa: PLR0913  five ports, then keyword-only claims, settings, schedule and tuning
         self,
         x: XSource,
         accounts: AccountStore,
@@ -96,6 +124,7 @@ class Refresher:
         lease: timedelta = REFRESH_LEASE,
         bounds: TierBoundaries = DEFAULT_TIERS,
         margin: float = 0.02,
+        settings: WorkspaceSettingsStore | None = None,
         concurrency: int = 2,
         max_rate_limit_wait: float = 900.0,
         sleep: Sleep = asyncio.sleep,
@@ -111,6 +140,7 @@ class Refresher:
         self.lease = lease
         self._bounds = bounds
         self._margin = margin
+        self._settings = settings
         self._concurrency = max(1, concurrency)
         self._max_rate_limit_wait = max_rate_limit_wait
         self._sleep = sleep
@@ -149,7 +179,7 @@ class Refresher:
         t0 = _time.perf_counter()
         ids = await self._store.tracked_user_ids(not_seen_since=not_seen_since)
         batches = [ids[i : i + LOOKUP_BATCH] for i in range(0, len(ids), LOOKUP_BATCH)]
-        state = _Pass()
+        state = _Pass(tierings=await self._tierings())
         queue = iter(batches)
 
         async def worker() -> None:
@@ -163,7 +193,7 @@ class Refresher:
         await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(batches)))))
         if state.stopped is None:
             # Only after a full pass: the states of accounts nobody tracks any more go.
-            await self._store.forget_untracked()
+            await self._store.forget_untracked(tierings=state.tierings.keys())
         report = RefreshReport(
             started_at=started,
             finished_at=self._clock.now(),
@@ -187,6 +217,11 @@ class Refresher:
             f"; stopped early: {report.stopped_early}" if report.stopped_early else "",
         )
         return report
+
+    async def _tierings(self) -> Tierings:
+        """Every workspace's tiering, read once per pass (not per batch)."""
+        own = await self._settings.all_workspace_settings() if self._settings else {}
+        return Tierings(own, bounds=self._bounds, margin=self._margin)
 
     async def _reserve(self, state: _Pass, users: int) -> bool:
         """Budget check that counts lookups still in flight, so workers never overspend."""
@@ -241,21 +276,17 @@ class Refresher:
         state.missing.extend(gone)
 
         states = await self._store.tier_states(batch)
-        updates: dict[str, AccountUpdate] = {}
+        # Which tierings to decide in depends on who watches: read for every account.
+        watchers = await self._store.watchers(batch)
+        decided: list[_Decided] = []
         for uid in batch:
-            update = decide(
-                uid,
-                states.get(uid),
-                by_id.get(uid),
-                now,
-                bounds=self._bounds,
-                margin=self._margin,
-            )
-            if update is not None:
-                updates[uid] = update
-        if not updates:
+            for tiering, channels in state.tierings.grouped(watchers.get(uid, [])):
+                update = _decide(uid, states.get((uid, tiering.key)), by_id.get(uid), now, tiering)
+                if update is not None:
+                    decided.append(_Decided(update, channels))
+        if not decided:
             return
-        changes = await self._changes(updates, by_id, now)
+        changes = await self._changes(decided, by_id, now)
         applied = await self._store.apply_state_changes(changes, now)
         for change in applied:
             for message in change.messages:
@@ -265,16 +296,10 @@ class Refresher:
                     state.notices.append(message.notice)
 
     async def _changes(
-        self, updates: dict[str, AccountUpdate], by_id: dict[str, XUser], now: datetime
+        self, decided: list[_Decided], by_id: dict[str, XUser], now: datetime
     ) -> list[StateChange]:
-        """Turn updates into state changes with the messages for every watching channel."""
-        noisy = [
-            uid
-            for uid, u in updates.items()
-            if u.crossing or u.renamed_from is not None or u.went_missing
-        ]
-        watchers = await self._store.watchers(noisy) if noisy else {}
-        crossing = [uid for uid in noisy if updates[uid].crossing]
+        """Turn updates into state changes with the messages for their tiering's channels."""
+        crossing = sorted({d.update.state.user_id for d in decided if d.update.crossing})
         before: dict[str, int] = {}
         week: dict[str, int] = {}
         month: dict[str, int] = {}
@@ -283,22 +308,39 @@ class Refresher:
             week = await self._store.followers_before(crossing, now - timedelta(days=7))
             month = await self._store.followers_before(crossing, now - timedelta(days=30))
         changes = []
-        for uid, update in updates.items():
+        for item in decided:
+            uid = item.update.state.user_id
             messages: tuple[OutboxMessage, ...] = ()
             user = by_id.get(uid)
-            update = _named(update, watchers.get(uid, []))
-            if uid in watchers:
+            update = _named(item.update, item.watchers)
+            if item.watchers:
                 followers = user.followers if user else 0
                 messages = messages_for(
                     update,
                     user,
-                    watchers[uid],
+                    item.watchers,
                     before_followers=before.get(uid, update.state.followers),
                     growth_7d=growth(followers, week.get(uid)),
                     growth_30d=growth(followers, month.get(uid)),
                 )
             changes.append(StateChange(update.state, update.expected_version, messages))
         return changes
+
+
+def _decide(
+    uid: str, old: TierState | None, user: XUser | None, now: datetime, tiering: Tiering
+) -> AccountUpdate | None:
+    """`decide` in one tiering, re-baselining a state its settings changed under."""
+    return decide(
+        uid,
+        old,
+        user,
+        now,
+        bounds=tiering.bounds,
+        margin=tiering.margin,
+        tiering=tiering.key,
+        rebaseline=tiering.stale(old),
+    )
 
 
 def _named(update: AccountUpdate, watchers: list[Watcher]) -> AccountUpdate:

@@ -461,6 +461,7 @@ def score_candidate(  # noqa: PLR0913  scoring inputs past the third are keyword
         mentioned_by=mentioned_by,
         small_sample=small,
         sample_posts=tuple(best),
+        latest_post_at=max((p.created_at for p in posts if p.created_at), default=None),
     )
 
 

@@ -22,7 +22,7 @@ from core.commands import (
     WatchlistCommand,
     command_spec,
 )
-from core.costs import CostMeter
+from core.costs import CostMeter, spending_for
 from core.discovery import Discovery
 from core.errors import ScoutError
 from core.exports import Exports
@@ -89,12 +89,20 @@ class Scout:
 
         `caller` is who sent it (None: the deployment's own console or command line).
         """
-        reply = await self._dispatch(command, scope, caller)
+        # X reads for this command are the workspace's (its budget share, if it has one).
+        spender = await self.workspaces.spender(scope) if self.workspaces else None
+        with spending_for(spender):
+            reply = await self._dispatch(command, scope, caller)
         # Use cases that never touch X (watchlists, subscriptions, help) leave `source`
         # empty; the answer still comes from this bot, so it says which data it runs on.
         if not reply.source:
             reply = replace(reply, source=self.source)
         return reply
+
+    async def _search(self, request: SearchRequest, scope: Scope) -> SearchResult:
+        """A search ranked by the asking workspace's own settings, if it has any."""
+        tuning = await self.workspaces.tuning(scope) if self.workspaces else None
+        return await self.discovery.search(request, tuning=tuning)
 
     def _exports(self) -> Exports:
         if self.exports is None:
@@ -105,9 +113,12 @@ class Scout:
         match command:
             case FindInfluencers(request=request, export="csv"):
                 exports = self._exports()  # refused before X is read
-                return await exports.search_csv(await self.discovery.search(request))
+                found = await self._search(request, scope)
+                # Nobody found: the usual answer, whose hint names the cause, not an
+                # empty file.
+                return await exports.search_csv(found) if found.results else found
             case FindInfluencers(request=request):
-                return await self.discovery.search(request)
+                return await self._search(request, scope)
             case WatchlistCommand(action=WatchAction.EXPORT):
                 return await self._exports().watchlist_csv(scope)
             case WatchlistCommand(action=WatchAction.CHART, handles=handles, days=days):

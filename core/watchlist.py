@@ -21,7 +21,15 @@ from core.models import (
     WatchlistView,
     XUser,
 )
-from core.ports import AccountStore, AuditHistory, Clock, NotifyStore, WatchlistStore, XSource
+from core.ports import (
+    AccountStore,
+    AuditHistory,
+    Clock,
+    NotifyStore,
+    WatchlistStore,
+    WorkspaceSettingsStore,
+    XSource,
+)
 from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for
 
 LOOKUP_BATCH = 100
@@ -30,7 +38,7 @@ LOOKUP_BATCH = 100
 class Watchlists:
     """The `/watchlist` use cases, scoped to one platform/workspace/channel."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913  five ports, then keyword-only options
         self,
         x: XSource,
         accounts: AccountStore,
@@ -41,6 +49,7 @@ class Watchlists:
         bounds: TierBoundaries = DEFAULT_TIERS,
         audits: AuditHistory | None = None,
         notify: NotifyStore | None = None,
+        settings: WorkspaceSettingsStore | None = None,
     ) -> None:
         self._x = x
         self._accounts = accounts
@@ -50,6 +59,7 @@ class Watchlists:
         self._bounds = bounds
         self._audits = audits
         self._notify = notify
+        self._settings = settings
 
     async def resolve(self, handles: Sequence[str]) -> tuple[list[XUser], list[str], Cost]:
         """Accounts for handles: known ones from the database, the rest from X.
@@ -94,7 +104,17 @@ class Watchlists:
         audits: Mapping[str, AuditResult] = {}
         if self._audits is not None and entries:
             audits = await self._audits.last_audits([e.user_id for e in entries])
-        return WatchlistView(scope, tuple(self._filled(e, audits.get(e.user_id)) for e in entries))
+        bounds = await self._bounds_of(scope)
+        return WatchlistView(
+            scope, tuple(self._filled(e, audits.get(e.user_id), bounds) for e in entries)
+        )
+
+    async def _bounds_of(self, scope: Scope) -> TierBoundaries:
+        """The workspace's own tier boundaries, if it set them; else the deployment's."""
+        own = None
+        if self._settings is not None:
+            own = await self._settings.workspace_settings(scope.platform, scope.workspace)
+        return own.bounds if own is not None and own.bounds is not None else self._bounds
 
     async def notify(self, scope: Scope, mention: str | None) -> NotifyChange:
         """Set (or clear, with None) who this channel's tier alerts mention."""
@@ -103,7 +123,9 @@ class Watchlists:
         await self._notify.set_mention(scope, mention, at=self._clock.now())
         return NotifyChange(scope, mention)
 
-    def _filled(self, entry: WatchEntry, audit: AuditResult | None) -> WatchEntry:
-        tier = entry.tier if entry.followers is None else tier_for(entry.followers, self._bounds)
+    def _filled(
+        self, entry: WatchEntry, audit: AuditResult | None, bounds: TierBoundaries
+    ) -> WatchEntry:
+        tier = entry.tier if entry.followers is None else tier_for(entry.followers, bounds)
         last = entry.last_audit if audit is None else audit.summary
         return replace(entry, tier=tier, last_audit=last)

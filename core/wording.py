@@ -228,3 +228,22 @@ def nothing_found(
         f"No posts {topic} in the last 7 days from accounts with {span}: "
         f"{broader}, or try {code('tier:any')}."
     )
+
+
+def notify_sentence(who: str | None) -> str:
+    """What `/watchlist notify` set, with the mention as the front end shows it."""
+    return f"Tier alerts in this channel will mention {who or 'nobody'}."
+
+
+def mention_label(mention: str) -> str:
+    """A mention as readable text that pings nobody: `<!subteam^S1|@team>` -> `@team`,
+    `<@&123>` -> `role 123`, `<@U1>` -> `user U1` (for front ends that cannot resolve it)."""
+    body = mention.strip().removeprefix("<").removesuffix(">")
+    if "|" in body:
+        label = body.split("|", 1)[1]
+        return label if label.startswith("@") else f"@{label}"
+    if body.startswith("!subteam^"):
+        return f"user group {body.removeprefix('!subteam^')}"
+    if body.startswith("@&"):
+        return f"role {body[2:]}"
+    return f"user {body.removeprefix('@')}"

@@ -30,3 +30,15 @@ def _settings_from_tests_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "user-data"))
+
+
+@pytest.fixture
+def sample_without_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled sample without its made-up follower history: an account tracked once
+    has one snapshot, as on live X the day it is added."""
+    from adapters.x.sample import SampleXSource
+
+    async def none(*_args: object, **_kwargs: object) -> dict[str, list[object]]:
+        return {}
+
+    monkeypatch.setattr(SampleXSource, "follower_history", none)

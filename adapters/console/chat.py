@@ -23,10 +23,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol, TextIO
 
+from adapters.console.files import save_answer, saved_text
 from adapters.console.render import SAMPLE_BANNER, render
 from core.commands import COMMANDS, HELP, command_spec, parse_command
 from core.errors import BadInput, ScoutError, user_message
-from core.models import Scope
+from core.models import FileAnswer, Scope
 from core.scout import Scout
 
 log = logging.getLogger(__name__)
@@ -307,13 +308,17 @@ class ConsoleChat:
         *,
         history: Path | None = None,
         width: int | None = None,
+        exports: Path | None = None,
     ) -> None:
         """`history`: where a terminal chat keeps its history (default: the per-user
-        data directory). `width`: wrap answers to it (default: the terminal's width)."""
+        data directory). `width`: wrap answers to it (default: the terminal's width).
+        `exports`: where files (CSV exports, charts) are saved (default: `exports/`
+        in the per-user data directory)."""
         self._scout = scout
         self._scope = scope
         self._history = history
         self._width = width
+        self._exports = exports or default_history_path().parent / "exports"
 
     def greeting(self) -> str:
         lines = [
@@ -339,6 +344,11 @@ class ConsoleChat:
             reply = await self._scout.handle(command, self._scope)
         except Exception as err:  # every failure becomes a message; the chat goes on
             return friendly_error(err)
+        if isinstance(reply, FileAnswer):  # a terminal cannot show a file: save it
+            try:
+                return saved_text(reply, save_answer(reply, self._exports))
+            except OSError as err:
+                return f"Error: could not save {reply.filename} in {self._exports}: {err.strerror}"
         return render(reply)
 
     def width(self, stdout: TextIO) -> int | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from core.commands import COMMANDS, SPENDING_NOTES, command_spec
 from core.models import (
     WEEKDAY_NAMES,
@@ -12,15 +14,25 @@ from core.models import (
     Cost,
     Digest,
     DigestSubscriptionsView,
+    FileAnswer,
     HelpView,
     LeftOut,
+    NotifyChange,
     Post,
+    ProfileView,
     ReasonKind,
     SearchResult,
     WatchChange,
     WatchlistView,
     on_sample,
 )
+from core.profile_wording import (
+    candidate_profile,
+    growth_text,
+    no_audit_text,
+    profile_facts,
+)
+from core.settings_wording import settings_lines
 from core.tiers import format_count
 from core.wording import (
     SAMPLE_HEAD,
@@ -28,13 +40,16 @@ from core.wording import (
     audit_estimate,
     cost_summary,
     engagement,
+    mention_label,
     nothing_found,
+    notify_sentence,
     percent,
     plural,
     sample_notice,
     score,
     searched_for,
 )
+from core.workspace_config import SettingsView
 
 # The first line of every answer on the sample (chat and command line alike).
 SAMPLE_BANNER = f"[{SAMPLE_HEAD.upper()}: {sample_notice()}]"
@@ -120,6 +135,9 @@ def candidate_lines(rank: int, c: Candidate) -> list[str]:
         lines.append(f"    evidence: {evidence}")
     if c.sample_posts:
         lines.append(f"    {sample_post_line(c.sample_posts[0])}")
+    profile = candidate_profile(c)
+    if profile:
+        lines.append(f"    profile: {profile}")
     lines.append(f"    {c.user.profile_url}")
     return lines
 
@@ -236,6 +254,31 @@ def render_help(view: HelpView) -> str:
     return "\n".join(lines)
 
 
+def render_file(answer: FileAnswer) -> str:
+    """A file's text and what it cost (the terminal cannot show the file itself:
+    `adapters.console.files` saves it)."""
+    return f"{answer.text}\n{cost_line(answer.cost, sample=on_sample(answer))}"
+
+
+def render_profile(view: ProfileView) -> str:
+    """`/profile @handle`: the account in full, its growth and last audit, the cost."""
+    u = view.user
+    tier = view.tier.value if view.tier else "-"
+    lines = [f"@{u.username} ({u.name}): {format_count(u.followers)} followers, {tier}"]
+    if u.description.strip():
+        lines.append(f"  {' '.join(u.description.split())}")
+    facts = profile_facts(u, latest_post_at=view.latest_post_at, now=datetime.now(UTC))
+    lines.extend(f"  {label}: {value}" for label, value in facts)
+    if view.contacts:
+        lines.append(f"  Contact: {', '.join(view.contacts)}")
+    lines.append(f"  Growth: {growth_text(view.growth)}")
+    audit = last_audit_text(view.last_audit) if view.last_audit else no_audit_text(u.username)
+    lines.append(f"  Audit: {audit}")
+    lines.append(f"  {u.profile_url}")
+    lines.append(cost_line(view.cost, from_cache=view.from_cache, sample=on_sample(view)))
+    return "\n".join(lines)
+
+
 def render(reply: object) -> str:
     """Any core reply as text, under the sample banner when it was built on the sample."""
     return with_banner(_render(reply), on_sample(reply))
@@ -259,6 +302,14 @@ def _render(reply: object) -> str:
             return render_audit(reply)
         case AuditNeedsConfirmation():
             return render_audit_confirmation(reply)
+        case ProfileView():
+            return render_profile(reply)
+        case FileAnswer():
+            return render_file(reply)
+        case NotifyChange():
+            return notify_sentence(mention_label(reply.mention) if reply.mention else None)
+        case SettingsView():
+            return render_settings(reply)
     raise TypeError(f"cannot render {type(reply).__name__}")
 
 
@@ -307,3 +358,17 @@ def render_audit_confirmation(ask: AuditNeedsConfirmation, *, how: str | None = 
         f"Auditing {ask.sample:,} followers of @{ask.handle} {audit_estimate(ask)} "
         f"(more than the ${ask.limit_usd:,.2f} that needs no confirmation). To go ahead: {how}"
     )
+
+
+def render_settings(view: SettingsView) -> str:
+    """`/influencer-settings`: what changed, every setting and whose it is, the log."""
+    lines = [view.message] if view.message else []
+    lines.append(f"Settings of {view.scope.platform} workspace {view.scope.workspace}:")
+    lines += settings_lines(
+        view.settings,
+        view.effective,
+        view.history,
+        changed=view.changed,
+        spent_usd=view.spent_usd,
+    )
+    return "\n".join(lines)

@@ -10,7 +10,7 @@ import sys
 from typing import TextIO
 
 from adapters.console.schedule_render import render_notice
-from core.models import Notice, Scope
+from core.models import Delivery, Notice, Scope
 
 
 class ConsoleSink:
@@ -23,6 +23,10 @@ class ConsoleSink:
     def platform(self) -> str:
         return "console"
 
-    async def deliver(self, scope: Scope, notice: Notice) -> None:
+    async def deliver(
+        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+    ) -> None:
         stream = self._stream or sys.stdout
-        print(f"[#{scope.channel}] {render_notice(notice)}", file=stream, flush=True)
+        # A terminal cannot ping anyone or show a chart: the mention is shown as written.
+        mention = f"{extras.mention} " if extras is not None and extras.mention else ""
+        print(f"[#{scope.channel}] {mention}{render_notice(notice)}", file=stream, flush=True)

@@ -4,6 +4,8 @@ Discord wants a first response within 3 s; a search can take longer, so every co
 is deferred at once (after a pure, microsecond-fast parse whose errors are answered
 privately instead) and answered through the interaction webhook. While a search runs
 longer than `progress_every` seconds the original response shows how long it has been.
+A file answer (a CSV export, a chart) is a follow-up with the file attached, refused in
+words when it is larger than the channel takes. Every command carries its `Caller`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
+from adapters.discord.admins import caller_of
 from adapters.discord.commands import (
     MAX_CHOICES,
     Choices,
@@ -26,6 +29,7 @@ from adapters.discord.commands import (
     to_command,
 )
 from adapters.discord.errors import friendly_error
+from adapters.discord.files import check_size, discord_file, interaction_limit
 from adapters.discord.render import Outgoing, render, text
 from adapters.discord.state import DiscordState
 from core.commands import (
@@ -39,7 +43,7 @@ from core.commands import (
     build_watchlist,
     is_slow,
 )
-from core.models import Scope
+from core.models import Caller, FileAnswer, Scope
 from core.scout import Reply
 from core.tasks import TaskTracker
 
@@ -53,7 +57,9 @@ PROGRESS_EVERY_SECONDS = 3.0
 class CommandRunner(Protocol):
     """The core entry point (`core.scout.Scout` satisfies it)."""
 
-    async def handle(self, command: Command, scope: Scope) -> Reply: ...
+    async def handle(
+        self, command: Command, scope: Scope, caller: Caller | None = None
+    ) -> Reply: ...
 
 
 def scope_of(interaction: discord.Interaction[Any]) -> Scope:
@@ -194,9 +200,8 @@ class DiscordApp:
         self._in_flight.track_current()
         progress = _Progress(_progress_label(command))
         try:
-            reply = await self._with_progress(
-                interaction, self.scout.handle(command, scope_of(interaction)), progress
-            )
+            work = self.scout.handle(command, scope_of(interaction), caller_of(interaction))
+            reply = await self._with_progress(interaction, work, progress)
         except Exception as err:  # every failure becomes a message; the bot goes on
             if progress.shown:
                 await self._edit_original(interaction, text(friendly_error(err)))
@@ -204,6 +209,8 @@ class DiscordApp:
                 await reply_error(interaction, err)
             return
         try:
+            if isinstance(reply, FileAnswer):  # refused before anything is posted
+                check_size(reply, interaction_limit(interaction))
             if progress.shown:
                 await self._edit_original(interaction, text(progress.finished()))
             for message in render(reply):
@@ -249,17 +256,15 @@ class DiscordApp:
         return True
 
     async def _follow_up(self, interaction: discord.Interaction[Any], message: Outgoing) -> None:
-        view = message.view()
-        if view is None:
-            await interaction.followup.send(
-                content=message.content or discord.utils.MISSING, embeds=list(message.embeds)
-            )
-        else:
-            await interaction.followup.send(
-                content=message.content or discord.utils.MISSING,
-                embeds=list(message.embeds),
-                view=view,
-            )
+        kwargs: dict[str, Any] = {
+            "content": message.content or discord.utils.MISSING,
+            "embeds": list(message.embeds),
+        }
+        if (view := message.view()) is not None:
+            kwargs["view"] = view
+        if message.file is not None:
+            kwargs["file"] = discord_file(message.file)
+        await interaction.followup.send(**kwargs)
 
     # Autocomplete: answered within Discord's 3 s from local data only.
 

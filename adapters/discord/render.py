@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import discord
 from discord.utils import escape_markdown
@@ -26,9 +27,12 @@ from core.models import (
     Cost,
     Digest,
     DigestSubscriptionsView,
+    FileAnswer,
     HelpView,
     LeftOut,
+    NotifyChange,
     Post,
+    ProfileView,
     ReasonKind,
     SearchResult,
     TierAlert,
@@ -36,6 +40,13 @@ from core.models import (
     WatchlistView,
     on_sample,
 )
+from core.profile_wording import (
+    candidate_profile,
+    growth_text,
+    no_audit_text,
+    profile_facts,
+)
+from core.settings_wording import history_line, settings_rows, spend_line
 from core.tiers import format_count
 from core.wording import (
     SAMPLE_HEAD,
@@ -44,12 +55,14 @@ from core.wording import (
     cost_summary,
     engagement,
     nothing_found,
+    notify_sentence,
     percent,
     plural,
     sample_notice,
     score,
     searched_for,
 )
+from core.workspace_config import SettingsView
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
 MAX_CONTENT = 2_000
@@ -89,6 +102,8 @@ class Outgoing:
     embeds: tuple[discord.Embed, ...] = ()
     track: tuple[str, ...] = ()
     confirm_audit: AuditNeedsConfirmation | None = None
+    # A file to attach (adapters.discord.files sends it); a PNG shows in the first embed.
+    file: FileAnswer | None = None
 
     def view(self) -> discord.ui.View | None:
         """The buttons; `timeout=None` and self-describing custom ids survive restarts."""
@@ -244,6 +259,9 @@ def candidate_field(rank: int, c: Candidate) -> Field:
         f"engagement **{engagement(c.engagement_rate)}** · relevance {c.relevance:.2f} · "
         f"suspicion {c.suspicion:.2f} · score **{score(c.score)}**{small}"
     ]
+    profile = candidate_profile(c, quote=escape_markdown)
+    if profile:
+        lines.append(f"👤 {clip(profile, 300)}")
     strengths = [r.text for r in c.reasons if r.kind is ReasonKind.STRENGTH]
     flags = [r.text for r in c.reasons if r.kind is ReasonKind.SUSPICION]
     if strengths:
@@ -548,6 +566,66 @@ def render_audit_confirmation(ask: AuditNeedsConfirmation) -> list[Outgoing]:
     return [Outgoing(embeds=message.embeds, confirm_audit=ask)]
 
 
+def render_file_answer(answer: FileAnswer) -> list[Outgoing]:
+    """A file to take away: the text beside it (copyable), the cost, the file itself."""
+    sample = on_sample(answer)
+    messages = pack(
+        Card(
+            title=answer.title or answer.filename,
+            description=escape_markdown(answer.text),
+            footer=cost_line(answer.cost, sample=sample),
+            sample=sample,
+        )
+    )
+    first = messages[0]
+    if answer.content_type == "image/png" and first.embeds:
+        first.embeds[0].set_image(url=f"attachment://{answer.filename}")
+    return [replace(first, file=answer), *messages[1:]]
+
+
+def render_notify_change(change: NotifyChange) -> list[Outgoing]:
+    # In an embed a mention shows as @Role and never pings.
+    return pack(
+        Card(
+            title="Alert mentions",
+            description=notify_sentence(change.mention),
+            colour=COLOUR_OK,
+            sample=on_sample(change),
+        )
+    )
+
+
+def render_profile(view: ProfileView) -> list[Outgoing]:
+    """`/profile @handle`: the account in full, its growth and last audit, the cost."""
+    u = view.user
+    tier = view.tier.value if view.tier else "no tier"
+    head = f"**{format_count(u.followers)}** followers · {tier}"
+    bio = escape_markdown(" ".join(u.description.split()))
+    now = datetime.now(UTC)
+    facts = profile_facts(u, latest_post_at=view.latest_post_at, now=now, quote=escape_markdown)
+    fields = [Field(label, value, inline=True) for label, value in facts]
+    if view.contacts:
+        fields.append(Field("Contact", ", ".join(escape_markdown(c) for c in view.contacts)))
+    fields.append(Field("Growth", growth_text(view.growth)))
+    audit = (
+        last_audit_line(view.last_audit).removeprefix("Last audit: ")
+        if view.last_audit
+        else no_audit_text(u.username)
+    )
+    fields.append(Field("Audit", audit))
+    sample = on_sample(view)
+    return pack(
+        Card(
+            title=f"@{u.username} ({escape_markdown(u.name or u.username)})",
+            description="\n".join(x for x in (head, bio) if x),
+            fields=fields,
+            footer=cost_line(view.cost, from_cache=view.from_cache, sample=sample),
+            url=u.profile_url,
+            sample=sample,
+        )
+    )
+
+
 def render(reply: object) -> list[Outgoing]:
     """Any core reply or notice as Discord messages."""
     match reply:
@@ -571,9 +649,48 @@ def render(reply: object) -> list[Outgoing]:
             return render_audit(reply)
         case AuditNeedsConfirmation():
             return render_audit_confirmation(reply)
+        case ProfileView():
+            return render_profile(reply)
+        case FileAnswer():
+            return render_file_answer(reply)
+        case NotifyChange():
+            return render_notify_change(reply)
+        case SettingsView():
+            return render_settings(reply)
     raise TypeError(f"cannot render {type(reply).__name__}")
 
 
 def text(message: str) -> Outgoing:
     """A plain-text message (progress, errors), cut to Discord's 2,000 characters."""
     return Outgoing(content=clip(message, MAX_CONTENT))
+
+
+def render_settings(view: SettingsView) -> list[Outgoing]:
+    """`/influencer-settings`: what changed, one field per setting, the last changes."""
+    fields = [
+        Field(
+            name + (" (changed)" if name in view.changed else ""),
+            f"`{value}`\n{'this server' if mine else 'deployment default'}",
+            inline=True,
+        )
+        for name, value, mine in settings_rows(view.settings, view.effective)
+    ]
+    spend = spend_line(view.spent_usd, view.effective.budget_usd)
+    if spend:
+        fields.append(Field("X spend", spend.removeprefix("This workspace's X spend ")))
+    if view.history:
+        fields.append(
+            Field(
+                "Last changes",
+                "\n".join(escape_markdown(history_line(c)) for c in view.history),
+            )
+        )
+    return pack(
+        Card(
+            title="Settings of this server",
+            description=escape_markdown(view.message),
+            fields=fields,
+            colour=COLOUR_OK if view.changed else COLOUR_RESULT,
+            sample=on_sample(view),
+        )
+    )

@@ -4,22 +4,30 @@ Implements `core.ports.MessageSink` over discord.py's REST client: create-messag
 `scope.channel`. discord.py already waits out short 429s (`retry_after`); what it gives
 up on becomes `DeliveryRetryLater`, a channel the bot lost becomes `ChannelGone`, and any
 other refusal `DeliveryRejected`.
+
+A tier alert's extras: the channel's mention opens the message (`<@&123>`), with
+`allowed_mentions` naming exactly that role or user (never @everyone, never anyone a
+notice happens to name), and the chart is attached and shown in the embed.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from typing import Any
 
 import aiohttp
 import discord
 
 from adapters.discord.client import MAX_RATE_LIMIT_WAIT_SECONDS
 from adapters.discord.endpoints import use_api_base
-from adapters.discord.render import render
+from adapters.discord.files import discord_file
+from adapters.discord.render import Outgoing, render
 from core.errors import ChannelGone, DeliveryRejected, DeliveryRetryLater
-from core.models import Notice, Scope
+from core.models import Delivery, Notice, Scope
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +56,9 @@ class DiscordSink:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    async def deliver(self, scope: Scope, notice: Notice) -> None:
+    async def deliver(
+        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+    ) -> None:
         if scope.platform != self.platform:
             raise DeliveryRejected(f"DiscordSink cannot deliver to {scope.platform}")
         try:
@@ -57,13 +67,20 @@ class DiscordSink:
         except ValueError:
             raise DeliveryRejected(f"'{scope.channel}' is not a Discord channel id") from None
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
-        for message in render(notice):
-            view = message.view()
+        messages = render(notice)
+        if extras is not None and extras.attachment is not None and messages:
+            messages[0] = attach(messages[0], extras)
+        ping = discord_mention(extras.mention) if extras is not None and extras.mention else None
+        for index, message in enumerate(messages):
+            kwargs: dict[str, Any] = {"embeds": list(message.embeds)}
+            if (view := message.view()) is not None:
+                kwargs["view"] = view
+            if message.file is not None:
+                kwargs["file"] = discord_file(message.file)
+            if index == 0 and ping is not None:
+                kwargs["content"], kwargs["allowed_mentions"] = ping
             try:
-                if view is None:
-                    await channel.send(embeds=list(message.embeds))
-                else:
-                    await channel.send(embeds=list(message.embeds), view=view)
+                await channel.send(**kwargs)
             except discord.RateLimited as err:
                 raise DeliveryRetryLater(
                     f"Discord rate limit on channel {channel_id}", err.retry_after
@@ -74,6 +91,39 @@ class DiscordSink:
                 raise DeliveryRetryLater(
                     f"Discord unreachable: {err}", SERVER_RETRY_SECONDS
                 ) from err
+
+
+_ROLE = re.compile(r"^<@&([0-9]+)>$")
+_USER = re.compile(r"^<@!?([0-9]+)>$")
+
+
+def discord_mention(mention: str) -> tuple[str, discord.AllowedMentions] | None:
+    """The content and `allowed_mentions` that ping exactly `mention` (a role or user);
+    None (and a log line) for one Discord cannot resolve (a Slack user group)."""
+    text = mention.strip()
+    if role := _ROLE.fullmatch(text):
+        allowed = discord.AllowedMentions(
+            everyone=False, users=False, roles=[discord.Object(int(role[1]))]
+        )
+        return text, allowed
+    if user := _USER.fullmatch(text):
+        allowed = discord.AllowedMentions(
+            everyone=False, roles=False, users=[discord.Object(int(user[1]))]
+        )
+        return f"<@{user[1]}>", allowed
+    log.warning("ignoring mention %r: not a Discord role or user", mention)
+    return None
+
+
+def attach(message: Outgoing, extras: Delivery) -> Outgoing:
+    """`message` with the extras' file; a PNG shows as the first embed's image."""
+    file = extras.attachment
+    if file is None:
+        return message
+    embeds = [e.copy() for e in message.embeds]
+    if file.content_type == "image/png" and embeds:
+        embeds[0].set_image(url=f"attachment://{file.filename}")
+    return replace(message, embeds=tuple(embeds), file=file)
 
 
 def _delivery_error(err: discord.HTTPException, channel_id: int) -> Exception:

@@ -22,7 +22,16 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.admins import admin_caller, caller_of, needs_admin
 from adapters.slack.errors import friendly_error, slack_error_code
+from adapters.slack.files import (
+    NOT_THERE,
+    initial_comment,
+    not_there_message,
+    shared_message,
+    upload_answer,
+)
+from adapters.slack.home_publisher import HomeViewers, SlackHome
 from adapters.slack.post import post_message
 from adapters.slack.render import (
     AUDIT_ACTION,
@@ -34,20 +43,29 @@ from adapters.slack.render import (
     render_error,
     render_progress,
 )
+from adapters.slack.sink import installation_tokens, single_token
 from core.commands import (
     COMMANDS,
     FIND,
+    WATCHLIST,
     AuditCommand,
     Command,
+    DigestAction,
     DigestCommand,
     FindInfluencers,
+    SettingsAction,
+    SettingsCommand,
+    WatchAction,
+    WatchlistCommand,
     build_audit,
     build_watchlist,
     is_slow,
     parse_command,
 )
 from core.errors import BadInput
-from core.models import Scope
+from core.home import Home
+from core.models import Caller, FileAnswer, Scope
+from core.ports import Clock
 from core.scout import Scout
 from core.tasks import TaskTracker
 
@@ -57,9 +75,18 @@ DEFAULT_API_BASE_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "files:write",  # CSV exports and growth charts
+    "users:read",  # is the sender a workspace admin (`/influencer-settings`)
+    "usergroups:read",  # user groups that tier alerts mention
+)
+BOT_EVENTS = ("app_home_opened",)
 # Registered from the core's one command table, like every other adapter.
 SLASH_COMMANDS = tuple(f"/{spec.name}" for spec in COMMANDS)
+WATCHLIST_NAME = WATCHLIST.name
 NOT_INSTALLED = (
     "The influencer scout is not installed in this workspace (or its access was revoked). "
     "Ask a workspace admin to install it again."
@@ -148,6 +175,14 @@ def _id(body: Mapping[str, Any], flat: str, nested: str) -> str:
     return str(value) if value else ""
 
 
+def command_text(command: str, text: str) -> str:
+    """What the user typed; `/watchlist notify` keeps Slack's mention token to resolve it."""
+    words = text.split(maxsplit=1)
+    if command == f"/{WATCHLIST_NAME}" and words and words[0].lower() == "notify":
+        return text.strip()
+    return from_slack(text)
+
+
 def scope_of(body: Mapping[str, Any]) -> Scope:
     """The workspace and channel of a signed request: the key to every watchlist."""
     workspace = _id(body, "team_id", "team") or _id(body, "enterprise_id", "enterprise")
@@ -187,6 +222,18 @@ def _progress(command: Command) -> SlackMessage | None:
     return None
 
 
+def changes_home(command: Command) -> bool:
+    """Whether the command changes what the workspace's Home tab shows."""
+    match command:
+        case WatchlistCommand(action=WatchAction.ADD | WatchAction.REMOVE):
+            return True
+        case DigestCommand(action=DigestAction.SUBSCRIBE | DigestAction.UNSUBSCRIBE):
+            return True
+        case SettingsCommand(action=SettingsAction.SET | SettingsAction.RESET):
+            return True
+    return False
+
+
 def audit_from_button(value: str) -> AuditCommand:
     """The confirmed audit an "Audit anyway" button stands for (`handle:sample`).
 
@@ -199,10 +246,17 @@ def audit_from_button(value: str) -> AuditCommand:
 class SlackHandlers:
     """The listeners, as closures Bolt can inspect (it injects arguments by name)."""
 
-    def __init__(self, scout: Scout, work: BackgroundWork, progress_after: float) -> None:
+    def __init__(
+        self,
+        scout: Scout,
+        work: BackgroundWork,
+        progress_after: float,
+        home: SlackHome | None = None,
+    ) -> None:
         self.scout = scout
         self.work = work
         self.progress_after = progress_after
+        self.home = home
 
     def register(self, app: AsyncApp) -> None:
         for name in SLASH_COMMANDS:
@@ -210,20 +264,25 @@ class SlackHandlers:
         app.action(re.compile(rf"^{TRACK_ACTION}(:.*)?$"))(self._track_listener())
         app.action(SHARE_ACTION)(self._share_listener())
         app.action(AUDIT_ACTION)(self._audit_listener())
+        app.event("app_home_opened")(self._home_listener())
 
     def _command_listener(self) -> Any:
-        async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        async def on_command(
+            ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ) -> None:
+            name = str(body.get("command", ""))
             try:
                 scope = scope_of(body)
-                command = parse_command(
-                    str(body.get("command", "")), from_slack(body.get("text") or "")
-                )
+                command = parse_command(name, command_text(name, body.get("text") or ""))
             except BadInput as err:  # bad typing is answered in the ack itself
                 error = render_error(friendly_error(err))
                 await ack(text=error.text, blocks=error.blocks, response_type="ephemeral")
                 return
             await ack()
-            self.work.spawn(self.answer(command, scope, respond), f"slack {body.get('command')}")
+            self.work.spawn(
+                self.answer(command, scope, respond, client=client, caller=caller_of(body)),
+                f"slack {name}",
+            )
 
         return on_command
 
@@ -262,16 +321,43 @@ class SlackHandlers:
 
         return on_audit_anyway
 
+    def _home_listener(self) -> Any:
+        async def on_home_opened(
+            body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+        ) -> None:
+            # Events need no ack; Bolt answers 200 once the listener returns.
+            if event.get("tab", "home") != "home" or self.home is None:
+                return
+            team = str(body.get("team_id") or "")
+            user = str(event.get("user") or "")
+            if team and user:
+                self.work.spawn(self.home.opened(team, user, client), "slack home opened")
+
+        return on_home_opened
+
     async def answer(
-        self, command: Command, scope: Scope, respond: AsyncRespond, *, replace: bool = False
+        self,
+        command: Command,
+        scope: Scope,
+        respond: AsyncRespond,
+        *,
+        replace: bool = False,
+        client: AsyncWebClient | None = None,
+        caller: Caller | None = None,
     ) -> None:
         """Run a command; say "Searching…" if it takes more than a moment; reply privately.
 
         `replace`: the answer takes the place of the message the request came from (a
         question whose button was pressed); an error is added below it instead, so the
         button stays to try again (unless a progress message already took its place).
+        A file (CSV, chart) is shared in the conversation with `client`; the reply on
+        `response_url` confirms it.
         """
-        job = asyncio.ensure_future(self.scout.handle(command, scope))
+        caller = caller or Caller()
+        why_not_admin = ""
+        if needs_admin(command) and client is not None:
+            caller, why_not_admin = await admin_caller(client, caller)
+        job = asyncio.ensure_future(self.scout.handle(command, scope, caller))
         progressed = False
         progress = _progress(command)
         if progress is not None:
@@ -281,12 +367,35 @@ class SlackHandlers:
                 progressed = True
         try:
             reply = await job
-            share = command.request if isinstance(command, FindInfluencers) else None
-            messages = render(reply, share=share)
+            if isinstance(reply, FileAnswer):
+                messages = [await self.share_file(reply, scope, client)]
+            else:
+                share = command.request if isinstance(command, FindInfluencers) else None
+                messages = render(reply, share=share)
+                if why_not_admin:
+                    messages.append(render_error(why_not_admin))
+            if changes_home(command) and self.home is not None:
+                self.home.refresh(scope.workspace)
         except Exception as err:  # every failure becomes words for the user
             messages = [render_error(friendly_error(err))]
             replace = False
         await send(respond, messages, replace=replace or progressed)
+
+    async def share_file(
+        self, answer: FileAnswer, scope: Scope, client: AsyncWebClient | None
+    ) -> SlackMessage:
+        """Upload the file into the conversation; the confirmation (or how to fix it)."""
+        if client is None:  # pragma: no cover - every listener that can reach here has one
+            return render_error("This answer is a file, which cannot be shared from here.")
+        try:
+            await upload_answer(
+                client, scope.channel, answer, initial_comment=initial_comment(answer)
+            )
+        except SlackApiError as err:
+            if slack_error_code(err) in NOT_THERE:
+                return not_there_message(answer)
+            raise
+        return shared_message(answer)
 
     async def audit_anyway(self, body: dict[str, Any], value: str, respond: AsyncRespond) -> None:
         """The "Audit anyway" button: run the costly audit, confirmed, for the clicking channel."""
@@ -296,14 +405,17 @@ class SlackHandlers:
         except Exception as err:
             await send(respond, [render_error(friendly_error(err))], replace=False)
             return
-        await self.answer(command, scope, respond, replace=True)
+        await self.answer(command, scope, respond, replace=True, caller=caller_of(body))
 
     async def track(self, body: dict[str, Any], handle: str, respond: AsyncRespond) -> None:
         """The Track button: add the account to the watchlist of the channel it was clicked in."""
         try:
             scope = scope_of(body)
-            reply = await self.scout.handle(build_watchlist("add", [handle]), scope)
+            command = build_watchlist("add", [handle])
+            reply = await self.scout.handle(command, scope, caller_of(body))
             messages = render(reply)
+            if self.home is not None:
+                self.home.refresh(scope.workspace)
         except Exception as err:
             messages = [render_error(friendly_error(err))]
         await send(respond, messages, replace=False)
@@ -316,7 +428,7 @@ class SlackHandlers:
         try:
             scope = scope_of(body)
             command = parse_command(FIND.name, text)
-            reply = await self.scout.handle(command, scope)
+            reply = await self.scout.handle(command, scope, caller_of(body))
             messages = render(reply, shared_by=user or None)
         except Exception as err:
             await send(respond, [render_error(friendly_error(err))], replace=False)
@@ -367,13 +479,15 @@ def build_slack_app(
     work: BackgroundWork | None = None,
     progress_after: float = PROGRESS_AFTER_SECONDS,
     socket_mode: bool = False,
+    home: SlackHome | None = None,
 ) -> AsyncApp:
     """The Bolt app for one Scout.
 
     Single workspace: `SLACK_BOT_TOKEN`. Many workspaces: `SLACK_CLIENT_ID` and
     `SLACK_CLIENT_SECRET` with an installation store and a state store (see
     `adapters.slack.oauth.sql_stores`). The signing secret is needed for HTTP mode;
-    Socket Mode requests arrive over an authenticated websocket instead.
+    Socket Mode requests arrive over an authenticated websocket instead. `home`
+    (`build_slack_home`) serves the App Home tab; without it the tab stays empty.
     """
     signing_secret = secret(settings.slack_signing_secret)
     if not signing_secret and not socket_mode:
@@ -403,7 +517,31 @@ def build_slack_app(
     # Bolt builds its client from the token; its per-request clients and the OAuth flow
     # take their base URL from this one, so SLACK_API_BASE_URL reaches every call.
     app.client.base_url = api_base_url(settings)
-    SlackHandlers(scout, work if work is not None else BackgroundWork(), progress_after).register(
-        app
-    )
+    SlackHandlers(
+        scout, work if work is not None else BackgroundWork(), progress_after, home
+    ).register(app)
     return app
+
+
+def build_slack_home(
+    home: Home,
+    viewers: HomeViewers,
+    clock: Clock,
+    settings: SlackSettings,
+    *,
+    work: BackgroundWork,
+    installation_store: AsyncInstallationStore | None = None,
+    every: float | None = None,
+) -> SlackHome:
+    """The App Home publisher; its own client reaches every workspace (one token, or
+    each installation's) for refreshes that happen outside a request."""
+    token = secret(settings.slack_bot_token)
+    if installation_store is not None and uses_oauth(settings):
+        tokens = installation_tokens(installation_store)
+    elif token:
+        tokens = single_token(token)
+    else:
+        raise ValueError("The Slack Home tab needs SLACK_BOT_TOKEN or an installation store")
+    client = AsyncWebClient(base_url=api_base_url(settings))
+    options = {} if every is None else {"every": every}
+    return SlackHome(home, viewers, clock, client=client, tokens=tokens, work=work, **options)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import (
@@ -39,7 +40,9 @@ from core.models import (
     DigestSubscriptionsView,
     HelpView,
     LeftOut,
+    NotifyChange,
     Post,
+    ProfileView,
     ReasonKind,
     SearchRequest,
     SearchResult,
@@ -49,6 +52,13 @@ from core.models import (
     WatchlistView,
     on_sample,
 )
+from core.profile_wording import (
+    candidate_profile,
+    growth_text,
+    no_audit_text,
+    profile_facts,
+)
+from core.settings_wording import history_line, settings_rows, spend_line
 from core.tiers import format_count
 from core.wording import (
     SAMPLE_HEAD,
@@ -56,7 +66,9 @@ from core.wording import (
     audit_estimate,
     cost_summary,
     engagement,
+    mention_label,
     nothing_found,
+    notify_sentence,
     percent,
     plural,
     sample_notice,
@@ -64,6 +76,7 @@ from core.wording import (
     searched_for,
     usd,
 )
+from core.workspace_config import SettingsView
 
 Json = dict[str, Any]
 T = TypeVar("T")
@@ -273,7 +286,8 @@ def candidate_block(rank: int, c: Candidate, *, trackable: bool = True) -> Secti
         body.append(":white_check_mark: " + "; ".join(strengths))
     if flags:
         body.append(":mag: Check: " + "; ".join(flags))
-    foot = []
+    profile = candidate_profile(c, quote=escape)
+    foot = [f":bust_in_silhouette: {clip(profile, 400)}"] if profile else []
     evidence = _evidence(c)
     if evidence:
         foot.append(evidence)
@@ -667,6 +681,34 @@ def render_account_notice(notice: AccountNotice) -> list[SlackMessage]:
     return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), [section(text)])]
 
 
+def render_profile(view: ProfileView) -> list[SlackMessage]:
+    """`/profile @handle`: the account in full, its growth and last audit, the cost."""
+    u = view.user
+    sample = on_sample(view)
+    blocks = titled(f"@{u.username} · {u.name}", view)
+    head = (
+        f"*{profile_link(u.username)}* · {escape(u.name)} · "
+        f"*{format_count(u.followers)}* followers · {tier_name(view.tier)}"
+    )
+    bio = escape(" ".join(u.description.split()))
+    blocks.append(section("\n".join(x for x in (head, bio) if x)))
+    now = datetime.now(UTC)
+    facts = profile_facts(u, latest_post_at=view.latest_post_at, now=now, quote=escape)
+    lines = [f"*{label}:* {value}" for label, value in facts]
+    if view.contacts:
+        lines.append(f"*Contact:* {', '.join(escape(c) for c in view.contacts)}")
+    lines.append(f"*Growth:* {growth_text(view.growth)}")
+    audit = last_audit_text(view.last_audit) if view.last_audit else no_audit_text(u.username)
+    lines.append(f"*Audit:* {audit}")
+    blocks.append(section("\n".join(lines)))
+    blocks.append(context(cost_text(view.cost, from_cache=view.from_cache, sample=sample)))
+    fallback = f"@{u.username}: {format_count(u.followers)} followers, {tier_name(view.tier)}"
+    if view.contacts:
+        fallback += f", contact {', '.join(view.contacts)}"
+    fallback += f" · {'would cost ' if sample else ''}{usd(view.cost.usd)} on X"
+    return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), blocks)]
+
+
 def render_error(text: str) -> SlackMessage:
     return SlackMessage.of(clip(text, MAX_FALLBACK_CHARS), [section(f":warning: {escape(text)}")])
 
@@ -681,6 +723,14 @@ def render_progress(niche: str, *, like: str | None = None) -> SlackMessage:
     else:
         text = f"Searching X for “{clip(niche, 100)}”… (recent posts, then scoring their authors)"
     return SlackMessage.of(text, [context(f":hourglass_flowing_sand: {escape(text)}")])
+
+
+def render_notify_change(change: NotifyChange) -> list[SlackMessage]:
+    # The group's name as plain text: the confirmation itself must not ping the group.
+    who = mention_label(change.mention) if change.mention else None
+    line = notify_sentence(who)
+    blocks: list[Block] = [*sample_head(change), section(f":bell: {escape(line)}")]
+    return [SlackMessage.of(line, blocks)]
 
 
 def render(
@@ -708,4 +758,32 @@ def render(
             return render_audit(reply)
         case AuditNeedsConfirmation():
             return render_audit_confirmation(reply)
+        case ProfileView():
+            return render_profile(reply)
+        case NotifyChange():
+            return render_notify_change(reply)
+        case SettingsView():
+            return render_settings(reply)
     raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def render_settings(view: SettingsView) -> list[SlackMessage]:
+    """`/influencer-settings`: what changed, a table of the settings, the last changes."""
+    blocks: list[Block] = titled("Settings of this workspace", view)
+    if view.message:
+        blocks.append(section(escape(view.message)))
+    rows = settings_rows(view.settings, view.effective)
+    width = max(len(name) for name, _, _ in rows)
+    table = "\n".join(
+        f"{name:<{width}}  {value}  ({'own' if mine else 'default'})"
+        + ("  ← changed" if name in view.changed else "")
+        for name, value, mine in rows
+    )
+    blocks.append(section(f"```{escape(table)}```"))
+    notes = [n for n in (spend_line(view.spent_usd, view.effective.budget_usd),) if n]
+    if view.history:
+        notes.append("Last changes: " + " · ".join(escape(history_line(c)) for c in view.history))
+    if notes:
+        blocks.append(context(*notes))
+    fallback = view.message or "Settings of this workspace"
+    return [SlackMessage.of(clip(fallback, MAX_FALLBACK_CHARS), blocks)]

@@ -3,22 +3,31 @@
 Implements `core.ports.MessageSink` for platform "slack": renders the notice as Block
 Kit and sends it with `chat.postMessage` (`adapters.slack.post`) using the bot token of
 the notice's workspace (one token, or the OAuth installation store's for that team).
+
+A tier alert's extras: the channel's mention (`<!subteam^S123>`, `<@U123>`) opens the
+message, and a chart goes up as one file upload (`files_upload_v2`) with the alert as
+its initial comment, so the alert and its chart are one post, shared in one call (a
+retry never posts the alert twice). When Slack refuses the file (say, the app lacks
+`files:write`), the alert is posted without it and the log says why.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import delivery_error
 from adapters.slack.post import post_message
-from adapters.slack.render import render
-from core.errors import ChannelGone
-from core.models import Notice, Scope
+from adapters.slack.render import SlackMessage, render
+from core.errors import ChannelGone, DeliveryRejected
+from core.models import Delivery, FileAnswer, Notice, Scope
 
 log = logging.getLogger(__name__)
 
@@ -51,25 +60,137 @@ def installation_tokens(store: AsyncInstallationStore) -> TokenSource:
     return lookup
 
 
+DeliveredHook = Callable[[str], None]
+"""Told the workspace (team) id after a notice was posted there (the Home tab refreshes)."""
+
+
 class SlackSink:
     """Posts notices to `scope.channel` in `scope.workspace`."""
 
-    def __init__(self, client: AsyncWebClient, tokens: TokenSource) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        tokens: TokenSource,
+        *,
+        on_delivered: DeliveredHook | None = None,
+    ) -> None:
         self._client = client
         self._tokens = tokens
+        self._on_delivered = on_delivered
 
     @property
     def platform(self) -> str:
         return "slack"
 
-    async def deliver(self, scope: Scope, notice: Notice) -> None:
+    async def deliver(
+        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+    ) -> None:
         if scope.platform != "slack":
             raise ValueError(f"SlackSink cannot deliver to {scope.platform}")
         token = await self._tokens(scope.workspace)
-        for message in render(notice):
+        messages = render(notice)
+        mention = slack_mention(extras.mention) if extras is not None and extras.mention else None
+        if mention and messages:
+            messages[0] = with_mention(messages[0], mention)
+        attachment = extras.attachment if extras is not None else None
+        for index, message in enumerate(messages):
             try:
+                first = index == 0
+                if (
+                    first
+                    and attachment is not None
+                    and await self._upload(scope, message, attachment, token)
+                ):
+                    continue
                 await post_message(self._client, scope.channel, message, token=token)
             except SlackApiError as err:
                 failure = delivery_error(err)
                 log.warning("could not post to %s/%s: %s", scope.workspace, scope.channel, failure)
                 raise failure from None
+        if self._on_delivered is not None:
+            try:
+                self._on_delivered(scope.workspace)
+            except Exception:  # delivered already: a hook must not make it look failed
+                log.exception("the delivered hook failed for workspace %s", scope.workspace)
+
+    async def _upload(
+        self, scope: Scope, message: SlackMessage, attachment: FileAnswer, token: str
+    ) -> bool:
+        """Post `message` as the comment of `attachment`; False: Slack refused the file
+        (post the message alone). Rate limits and a lost channel raise as usual."""
+        try:
+            await self._client.files_upload_v2(
+                token=token,
+                channel=scope.channel,
+                file=attachment.data,
+                filename=attachment.filename,
+                title=attachment.title or attachment.filename,
+                initial_comment=comment_of(message),
+            )
+        except SlackApiError as err:
+            failure = delivery_error(err)
+            if not isinstance(failure, DeliveryRejected):
+                raise
+            log.warning(
+                "posting to %s/%s without %s: Slack refused the file (%s)",
+                scope.workspace,
+                scope.channel,
+                attachment.filename,
+                failure,
+            )
+            return False
+        except SlackRequestError as err:  # the upload URL step failed
+            log.warning(
+                "posting to %s/%s without %s: the upload failed (%s)",
+                scope.workspace,
+                scope.channel,
+                attachment.filename,
+                err,
+            )
+            return False
+        return True
+
+
+_SLACK_MENTION = re.compile(r"^<(!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def slack_mention(mention: str) -> str | None:
+    """`<!subteam^S1|@team>` -> `<!subteam^S1>`, `<@U1|jane>` -> `<@U1>`: what pings in a
+    message. None (and a log line) for a mention Slack cannot resolve (a Discord role)."""
+    match = _SLACK_MENTION.fullmatch(mention.strip())
+    if match is None:
+        log.warning("ignoring mention %r: not a Slack user group or user", mention)
+        return None
+    return f"<{match[1]}>"
+
+
+def with_mention(message: SlackMessage, mention: str) -> SlackMessage:
+    """The message opening with `mention`, in its text and its first section."""
+    blocks = [dict(b) for b in message.blocks]
+    first = blocks[0] if blocks else None
+    if first is not None and first.get("type") == "section" and isinstance(first.get("text"), dict):
+        text = dict(first["text"])
+        text["text"] = f"{mention} {text.get('text', '')}"
+        blocks[0] = {**first, "text": text}
+    else:
+        blocks.insert(0, {"type": "section", "text": {"type": "mrkdwn", "text": mention}})
+    return replace(message, text=f"{mention} {message.text}", blocks=blocks)
+
+
+def comment_of(message: SlackMessage) -> str:
+    """A file upload's comment carries text only: the blocks' mrkdwn, one per line."""
+    lines: list[str] = []
+    for block in message.blocks:
+        lines.extend(_texts(block))
+    return "\n".join(lines) or message.text
+
+
+def _texts(block: dict[str, Any]) -> list[str]:
+    text = block.get("text")
+    if isinstance(text, dict) and text.get("text"):
+        return [str(text["text"])]
+    elements = block.get("elements")
+    if block.get("type") == "context" and isinstance(elements, list):
+        parts = [str(e["text"]) for e in elements if isinstance(e, dict) and e.get("text")]
+        return [" ".join(parts)] if parts else []
+    return []

@@ -9,7 +9,8 @@ just before encoding ends or decoding starts:
 
 - cached candidates keep their reasons as `[kind, text]` pairs;
 - an outbox digest keeps its cost as `[requests, posts_read, users_read, usd]`;
-- an outbox digest's candidates keep only what a digest shows (no sample posts).
+- an outbox digest's candidates keep only what a digest shows (no sample posts);
+- a candidate's fields added later (`latest_post_at`) are written only when set.
 
 Rate-limit headers are never stored: they are only true for the moment of the request.
 """
@@ -55,9 +56,22 @@ def _adapter(kind: type[Any]) -> TypeAdapter[Any]:
         raise TypeError(f"{kind.__name__} is not cached") from None
 
 
+# Candidate fields newer than the stored shape: left out while unset (None), so rows
+# without them stay exactly as earlier versions wrote them.
+_CANDIDATE_LATER = ("latest_post_at",)
+
+
+def _unset_left_out(candidates: Sequence[Json]) -> None:
+    for candidate in candidates:
+        for name in _CANDIDATE_LATER:
+            if candidate.get(name, 0) is None:
+                del candidate[name]
+
+
 def _reasons_as_pairs(found: Json) -> Json:
     for candidate in found.get("candidates", ()):
         candidate["reasons"] = [[r["kind"], r["text"]] for r in candidate.get("reasons", ())]
+    _unset_left_out(found.get("candidates", ()))
     return found
 
 
@@ -117,6 +131,7 @@ def encode_notice(notice: Notice) -> Json:
         ),
     )
     data["cost"] = [data["cost"][name] for name in _COST_FIELDS]
+    _unset_left_out(data.get("candidates", ()))
     return data
 
 

@@ -20,11 +20,13 @@ from adapters.storage.accounts import SqlAccountStore
 from adapters.storage.cache import SqlSearchCache
 from adapters.storage.digests import SqlDigestStore
 from adapters.storage.job_claims import SqlJobClaims
+from adapters.storage.notify import SqlNotifyStore
 from adapters.storage.outbox import SqlOutboxStore
 from adapters.storage.tables import SearchCacheRow, XReadRow, table
 from adapters.storage.tier_states import SqlTierStateStore
 from adapters.storage.usage import SqlUsageLedger
 from adapters.storage.watchlists import SqlWatchlistStore
+from adapters.storage.workspace_settings import SqlWorkspaceSettingsStore
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +34,16 @@ _cache = table(SearchCacheRow)
 _reads = table(XReadRow)
 
 
-class SqlStorage(SqlSearchCache, SqlUsageLedger, SqlAccountStore, SqlWatchlistStore):
-    """SearchCache, UsageLedger, AccountStore and WatchlistStore over one `Database`."""
+class SqlStorage(
+    SqlSearchCache,
+    SqlUsageLedger,
+    SqlAccountStore,
+    SqlWatchlistStore,
+    SqlNotifyStore,
+    SqlWorkspaceSettingsStore,
+):
+    """SearchCache, UsageLedger, AccountStore, WatchlistStore, NotifyStore and
+    WorkspaceSettingsStore (with spend per workspace) over one `Database`."""
 
     async def prune(self, before: date) -> int:
         """Delete cache entries and charged-read markers of days before `before`.

@@ -259,11 +259,15 @@ class DigestSentRow(Base):
 
 
 class TierStateRow(Base):
-    """The last confirmed tier of a tracked account (compare-and-set on `version`)."""
+    """The last confirmed tier of a tracked account in one tiering (compare-and-set on
+    `version`): "" for the deployment's boundaries, else a workspace's key."""
 
     __tablename__ = "tier_states"
 
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tiering: Mapped[str] = mapped_column(
+        String(200), primary_key=True, default="", server_default=""
+    )
     username: Mapped[str] = mapped_column(String(64))
     tier: Mapped[str | None] = mapped_column(String(16))
     followers: Mapped[int] = mapped_column(BigInteger)
@@ -392,6 +396,83 @@ class DiscordGuildNicheRow(Base):
     niche: Mapped[str] = mapped_column(String(NICHE_MAX_LENGTH))
     uses: Mapped[int] = mapped_column(Integer, default=1)
     last_used_at: Mapped[datetime]
+
+
+# -- alert mentions per channel (migration 0007) --
+
+# Slack `<!subteam^S0123ABCD|@marketing-team>` and Discord `<@&123…>` both fit.
+MENTION_MAX_LENGTH = 255
+
+
+class ChannelNotifyRow(Base):
+    """Who a channel's tier alerts mention (`/watchlist notify`), as the platform wrote it."""
+
+    __tablename__ = "channel_notify"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(128), primary_key=True)
+    mention: Mapped[str] = mapped_column(String(MENTION_MAX_LENGTH))
+    updated_at: Mapped[datetime]
+
+
+# -- the Slack App Home (migration 0008) --
+
+
+class SlackHomeViewerRow(Base):
+    """A Slack user who opened the app's Home tab: republished when the workspace changes."""
+
+    __tablename__ = "slack_home_viewers"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_opened_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# -- settings per workspace (migration 0005) --
+
+
+class WorkspaceSettingsRow(Base):
+    """A workspace's own settings (`/influencer-settings`); NULL: the deployment's."""
+
+    __tablename__ = "workspace_settings"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(128), primary_key=True)
+    # The five lower bounds, nano first
+    tiers: Mapped[list[int] | None] = mapped_column(JSON)
+    margin: Mapped[float | None] = mapped_column(Float)
+    # {"engagement": ..., "relevance": ..., "authenticity": ..., "suspicion_penalty": ...}
+    weights: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    min_relevance: Mapped[float | None] = mapped_column(Float)
+    budget_usd: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(255))
+
+
+class WorkspaceSettingsLogRow(Base):
+    """One change of a workspace's settings, with who made it."""
+
+    __tablename__ = "workspace_settings_log"
+    __table_args__ = (Index("ix_workspace_settings_log_scope", "platform", "workspace", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime]
+    by_user_id: Mapped[str] = mapped_column(String(64))
+    by_name: Mapped[str] = mapped_column(String(255))
+    change: Mapped[str] = mapped_column(Text)
+
+
+class WorkspaceUsageRow(Base):
+    """X spend of one workspace (`slack:T123`) on a UTC day: its budget share's meter."""
+
+    __tablename__ = "workspace_usage"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    workspace: Mapped[str] = mapped_column(String(192), primary_key=True)
+    usd: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 metadata = Base.metadata

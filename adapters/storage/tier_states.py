@@ -1,19 +1,21 @@
 """SQL implementation of `core.ports.TierStateStore`: what a watchlist refresh reads and decides.
 
-A state changes by compare-and-set on its `version` (`UPDATE ... WHERE version = :seen
-RETURNING`) or, the first time, by `INSERT ... ON CONFLICT DO NOTHING RETURNING`: of two
-instances deciding the same change, one wins and only its messages are enqueued, in the
-same transaction.
+A state is keyed by (user_id, tiering): one per account and set of boundaries
+(`core.alerts`). It changes by compare-and-set on its `version` (`UPDATE ... WHERE
+version = :seen RETURNING`) or, the first time, by `INSERT ... ON CONFLICT DO NOTHING
+RETURNING`: of two instances deciding the same change, one wins and only its messages
+are enqueued, in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.storage.outbox import enqueue_within
 from adapters.storage.sql import SqlRepository, chunks, dialect_insert, scope_of
@@ -42,6 +44,7 @@ def _state(row: Row[Any]) -> TierState:
         status=AccountStatus(row.status),
         version=int(row.version),
         changed_at=row.changed_at,
+        tiering=row.tiering,
     )
 
 
@@ -54,7 +57,23 @@ def _state_values(state: TierState) -> dict[str, Any]:
         "status": state.status.value,
         "version": state.version,
         "changed_at": state.changed_at,
+        "tiering": state.tiering,
     }
+
+
+def _key(state: TierState) -> tuple[str, str]:
+    return (state.user_id, state.tiering)
+
+
+def _watcher_tiering(tierings: Mapping[tuple[str, str], str]) -> ColumnElement[str]:
+    """The tiering a watchlist row's workspace follows, as SQL (a CASE over the few own)."""
+    if not tierings:
+        return literal("")
+    whens = [
+        (and_(_watchlist.c.platform == platform, _watchlist.c.workspace == workspace), key)
+        for (platform, workspace), key in sorted(tierings.items())
+    ]
+    return case(*whens, else_="")
 
 
 class SqlTierStateStore(SqlRepository):
@@ -100,12 +119,13 @@ class SqlTierStateStore(SqlRepository):
                     found.setdefault(row.user_id, []).append(Watcher(scope_of(row), row.username))
         return found
 
-    async def tier_states(self, user_ids: Sequence[str]) -> dict[str, TierState]:
-        found: dict[str, TierState] = {}
+    async def tier_states(self, user_ids: Sequence[str]) -> dict[tuple[str, str], TierState]:
+        found: dict[tuple[str, str], TierState] = {}
         async with self._db.engine.connect() as conn:
             for chunk in chunks(sorted(set(user_ids))):
                 for row in await conn.execute(select(_states).where(_states.c.user_id.in_(chunk))):
-                    found[row.user_id] = _state(row)
+                    state = _state(row)
+                    found[_key(state)] = state
         return found
 
     async def followers_before(self, user_ids: Sequence[str], at: datetime) -> dict[str, int]:
@@ -130,22 +150,24 @@ class SqlTierStateStore(SqlRepository):
     ) -> list[StateChange]:
         if not changes:
             return []
+        # One order on every instance, so concurrent transactions lock rows alike.
         inserts = sorted(
-            (c for c in changes if c.expected_version is None), key=lambda c: c.state.user_id
+            (c for c in changes if c.expected_version is None), key=lambda c: _key(c.state)
         )
         updates = sorted(
-            (c for c in changes if c.expected_version is not None), key=lambda c: c.state.user_id
+            (c for c in changes if c.expected_version is not None), key=lambda c: _key(c.state)
         )
         applied: list[StateChange] = []
         async with self._db.engine.begin() as conn:
             for change in updates:
                 state = change.state
                 values = _state_values(state)
-                del values["user_id"]
+                del values["user_id"], values["tiering"]
                 won = await conn.execute(
                     update(_states)
                     .where(
                         _states.c.user_id == state.user_id,
+                        _states.c.tiering == state.tiering,
                         _states.c.version == change.expected_version,
                     )
                     .values(**values)
@@ -156,17 +178,14 @@ class SqlTierStateStore(SqlRepository):
             if inserts:
                 stmt = (
                     dialect_insert(self._dialect, _states)
-                    .on_conflict_do_nothing(index_elements=["user_id"])
-                    .returning(_states.c.user_id)
+                    .on_conflict_do_nothing(index_elements=["user_id", "tiering"])
+                    .returning(_states.c.user_id, _states.c.tiering)
                 )
-                new = set(
-                    (await conn.execute(stmt, [_state_values(c.state) for c in inserts]))
-                    .scalars()
-                    .all()
-                )
-                applied.extend(c for c in inserts if c.state.user_id in new)
+                result = await conn.execute(stmt, [_state_values(c.state) for c in inserts])
+                new = {(row.user_id, row.tiering) for row in result}
+                applied.extend(c for c in inserts if _key(c.state) in new)
             gone = sorted(
-                c.state.user_id for c in applied if c.state.status is AccountStatus.MISSING
+                {c.state.user_id for c in applied if c.state.status is AccountStatus.MISSING}
             )
             for chunk in chunks(gone):
                 await conn.execute(
@@ -177,8 +196,12 @@ class SqlTierStateStore(SqlRepository):
             await enqueue_within(conn, [m for c in applied for m in c.messages], now)
         return applied
 
-    async def forget_untracked(self) -> int:
-        tracked = select(_watchlist.c.user_id).where(_watchlist.c.user_id == _states.c.user_id)
+    async def forget_untracked(self, *, tierings: Mapping[tuple[str, str], str]) -> int:
+        # Kept: a state some channel tracking the account follows (by its workspace).
+        used = select(_watchlist.c.user_id).where(
+            _watchlist.c.user_id == _states.c.user_id,
+            _watcher_tiering(tierings) == _states.c.tiering,
+        )
         async with self._db.engine.begin() as conn:
-            result = await conn.execute(delete(_states).where(~tracked.exists()))
+            result = await conn.execute(delete(_states).where(~used.exists()))
         return result.rowcount or 0

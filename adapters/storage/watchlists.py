@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 
 from adapters.storage.sql import SqlRepository, chunks, dialect_insert, handle, in_scope, unique
 from adapters.storage.tables import AccountRow, WatchlistRow, table
@@ -86,9 +87,22 @@ class SqlWatchlistStore(SqlRepository):
 
     async def watchlist(self, scope: Scope) -> list[WatchEntry]:
         """The scope's tracked accounts with their latest known numbers, by username."""
+        lists = await self._entries(in_scope(_watchlist, scope))
+        return lists.get(scope.channel, [])
+
+    async def workspace_watchlists(
+        self, platform: str, workspace: str
+    ) -> dict[str, list[WatchEntry]]:
+        """Every channel of the workspace with its watchlist (as `watchlist` lists it)."""
+        return await self._entries(
+            and_(_watchlist.c.platform == platform, _watchlist.c.workspace == workspace)
+        )
+
+    async def _entries(self, where: Any) -> dict[str, list[WatchEntry]]:
         username = func.coalesce(_accounts.c.username, _watchlist.c.username)
         stmt = (
             select(
+                _watchlist.c.channel,
                 _watchlist.c.user_id,
                 username.label("username"),
                 _accounts.c.name,
@@ -98,19 +112,21 @@ class SqlWatchlistStore(SqlRepository):
             .select_from(
                 _watchlist.outerjoin(_accounts, _accounts.c.user_id == _watchlist.c.user_id)
             )
-            .where(in_scope(_watchlist, scope))
-            .order_by(func.lower(username), _watchlist.c.user_id)
+            .where(where)
+            .order_by(_watchlist.c.channel, func.lower(username), _watchlist.c.user_id)
         )
         async with self._db.engine.connect() as conn:
             rows = (await conn.execute(stmt)).all()
-        return [
-            WatchEntry(
-                user_id=row.user_id,
-                username=row.username,
-                name=row.name or "",
-                followers=row.followers,
-                tier=None,  # the core applies the workspace's tier boundaries
-                added_at=row.added_at,
+        lists: dict[str, list[WatchEntry]] = {}
+        for row in rows:
+            lists.setdefault(row.channel, []).append(
+                WatchEntry(
+                    user_id=row.user_id,
+                    username=row.username,
+                    name=row.name or "",
+                    followers=row.followers,
+                    tier=None,  # the core applies the workspace's tier boundaries
+                    added_at=row.added_at,
+                )
             )
-            for row in rows
-        ]
+        return lists

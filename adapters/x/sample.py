@@ -36,7 +36,14 @@ from adapters.x.sample_gen import (
     shift_dataset,
 )
 from core.errors import XBadQuery
-from core.models import FollowersPage, PostCounts, SearchPage, TimelinePage, UsersPage
+from core.models import (
+    FollowerPoint,
+    FollowersPage,
+    PostCounts,
+    SearchPage,
+    TimelinePage,
+    UsersPage,
+)
 from core.ports import SORT_ORDERS
 
 log = logging.getLogger(__name__)
@@ -417,6 +424,32 @@ def followers_payload(
 # --- the source ------------------------------------------------------------------
 
 
+HISTORY_DAYS = 120
+# Featured accounts whose made-up history starts in another tier, so the sample's
+# charts show a boundary being crossed (followers `HISTORY_DAYS` days ago).
+_HISTORY_START = {"jane_lifts": 8_900, "runwithraj": 12_400}
+
+
+def sample_history(
+    user_id: str, handle: str, followers: int, now: datetime, days: int = HISTORY_DAYS
+) -> list[FollowerPoint]:
+    """Deterministic daily snapshots over `days` days ending at `followers` today.
+
+    Growth is steady with a little daily noise, seeded by the account id, so the same
+    account always draws the same line.
+    """
+    seed = zlib.crc32(user_id.encode())
+    # Between flat and +60 % over the period, by the seed; featured ones as set above.
+    start = _HISTORY_START.get(handle.lower()) or max(1, round(followers / (1 + (seed % 61) / 100)))
+    points = []
+    for day in range(days, -1, -1):
+        progress = (days - day) / days
+        noise = math.sin(seed + day * 1.7) * 0.004 * (1 - progress)
+        value = start + (followers - start) * progress
+        points.append(FollowerPoint(now - timedelta(days=day), max(0, round(value * (1 + noise)))))
+    return points
+
+
 class SampleXSource:
     """Bundled sample data behind the `XSource` port (name `"sample"`).
 
@@ -450,6 +483,27 @@ class SampleXSource:
     def covered_niches(self) -> tuple[str, ...] | None:
         return COVERED_NICHES
 
+    async def follower_history(
+        self, user_ids: Sequence[str], *, days: int = HISTORY_DAYS
+    ) -> dict[str, list[FollowerPoint]]:
+        """A made-up daily follower history for each sample account, ending at today's
+        count (`sample_history`): X keeps no history, so the sample brings its own, and
+        charts, growth and profiles show on the sample as they will after weeks of
+        refreshes on live X."""
+        await self.dataset()
+        now = self._clock()
+        return {
+            uid: sample_history(
+                uid,
+                str(user["username"]),
+                int(user["public_metrics"]["followers_count"]),
+                now,
+                days,
+            )
+            for uid in user_ids
+            if (user := self._by_id.get(str(uid))) is not None
+        }
+
     async def dataset(self) -> dict[str, Any]:
         """The date-shifted dataset (loaded on first call)."""
         if self._data is None:
@@ -463,6 +517,7 @@ class SampleXSource:
                     data = shift_dataset(raw, self._clock())
                     self._by_id = {str(u["id"]): u for u in data.get("users", ())}
                     self._by_handle = {str(u["username"]).lower(): u for u in data.get("users", ())}
+
                     labels = data.get("labels") or {}
                     self._bought = frozenset(labels.get("bought_audience", ()))
                     self._data = data

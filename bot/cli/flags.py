@@ -34,12 +34,14 @@ from core.commands import (
     LIMIT,
     MAX_FOLLOWERS,
     MIN_FOLLOWERS,
+    PROFILE,
     SAMPLE,
     SET_BUDGET,
     SET_MARGIN,
     SET_MIN_RELEVANCE,
     SET_TIERS,
     SET_WEIGHTS,
+    SETTINGS,
     TIER,
     TZ,
     WATCHLIST,
@@ -107,6 +109,8 @@ COMMAND_WORDS: dict[str, str] = {
     WATCHLIST.name: "watch",
     DIGEST.name: "digest",
     AUDIT.name: "audit",
+    PROFILE.name: "profile",
+    SETTINGS.name: "settings",
 }
 
 # The words of each command, as the command line explains them.
@@ -115,6 +119,8 @@ WORDS_HELP: dict[str, str] = {
     WATCHLIST.name: "X handles, with or without @",
     DIGEST.name: "the niche, e.g. fitness",
     AUDIT.name: "the X account, e.g. @jane_lifts",
+    PROFILE.name: "the X account, e.g. @jane_lifts",
+    SETTINGS.name: "show, set or reset",
 }
 
 

@@ -28,6 +28,10 @@ def check_find(args: argparse.Namespace) -> None:
 
 
 async def find(svc: Services, args: argparse.Namespace) -> int:
+    if getattr(args, "export", None) is not None:  # --csv / --export csv: a file on stdout
+        from bot.cli.exports import cmd_find_csv
+
+        return await cmd_find_csv(svc, args)
     from bot.cli.find import cmd_find
 
     return await cmd_find(svc, args)
@@ -37,6 +41,18 @@ async def watch(svc: Services, args: argparse.Namespace) -> int:
     from bot.cli.watch import cmd_watch
 
     return await cmd_watch(svc, args)
+
+
+async def watch_export(svc: Services, args: argparse.Namespace) -> int:
+    from bot.cli.exports import cmd_watch_export
+
+    return await cmd_watch_export(svc, args)
+
+
+async def watch_chart(svc: Services, args: argparse.Namespace) -> int:
+    from bot.cli.exports import cmd_watch_chart
+
+    return await cmd_watch_chart(svc, args)
 
 
 async def watch_import(svc: Services, args: argparse.Namespace) -> int:
@@ -85,6 +101,18 @@ async def audit(svc: Services, args: argparse.Namespace) -> int:
     from bot.cli.audit import cmd_audit
 
     return await cmd_audit(svc, args)
+
+
+async def profile(svc: Services, args: argparse.Namespace) -> int:
+    from bot.cli.profile import cmd_profile
+
+    return await cmd_profile(svc, args)
+
+
+async def settings(svc: Services, args: argparse.Namespace) -> int:
+    from bot.cli.settings import cmd_settings
+
+    return await cmd_settings(svc, args)
 
 
 async def audit_users(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from bot.cli.flags import (
     COMMAND_WORDS,
     CONSOLE_PLATFORM,
     CONSOLE_WORKSPACE,
+    FLAGS,
     add_channel,
     add_options,
     add_place,
@@ -30,7 +31,16 @@ from bot.cli.flags import (
     builds,
 )
 from bot.cli.output import EXIT_BAD_INPUT, PROG, out
-from core.commands import AUDIT, DIGEST, FIND, SPENDING_NOTES, WATCHLIST
+from core.commands import (
+    AUDIT,
+    DIGEST,
+    EXPORT,
+    FIND,
+    PROFILE,
+    SETTINGS,
+    SPENDING_NOTES,
+    WATCHLIST,
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -68,7 +78,12 @@ WATCH_HELP = {
     "add": "track accounts (any number; X is asked 100 at a time)",
     "remove": "stop tracking accounts",
     "list": "show the watchlist",
+    "export": "the watchlist as CSV on stdout, with each account's profile and growth",
+    "chart": "draw an account's follower history as a PNG (--out FILE.png) and its growth",
+    "notify": "mention a Slack user group or Discord role on tier alerts (off: nobody)",
 }
+# Watch actions with a handler of their own (the rest share `handlers.watch`).
+WATCH_HANDLERS = {"export": handlers.watch_export, "chart": handlers.watch_chart}
 DIGEST_HELP = {
     "subscribe": "subscribe a channel to a niche's digest",
     "unsubscribe": "stop a channel's digest of a niche",
@@ -91,6 +106,13 @@ def _find(sub: Subparsers) -> None:
     add_words(find, FIND)
     action = FIND.action(None)
     add_options(find, action)
+    find.add_argument(
+        "--csv",
+        dest=FLAGS[EXPORT.name].dest,
+        action="store_const",
+        const="csv",
+        help="write the results as CSV to stdout (the same as --export csv)",
+    )
     _json(find)
     builds(find, FIND, action)
     find.set_defaults(handler=handlers.find, check=handlers.check_find)
@@ -106,9 +128,17 @@ def _watch(sub: Subparsers) -> None:
             add_words(p, WATCHLIST)
         add_options(p, action)
         add_channel(p)
-        _json(p)
+        if name == "chart":
+            p.add_argument(
+                "--out",
+                metavar="FILE.png",
+                default=None,
+                help="where to write the PNG (default: its own name, in this folder)",
+            )
+        if name != "export":  # an export is the CSV itself
+            _json(p)
         builds(p, WATCHLIST, action)
-        p.set_defaults(handler=handlers.watch)
+        p.set_defaults(handler=WATCH_HANDLERS.get(name, handlers.watch))
     imports = actions.add_parser(
         "import",
         help="track every account in a file (CSV with a handle column, or one a line)",
@@ -225,6 +255,56 @@ def _audits(sub: Subparsers) -> None:
     audit.set_defaults(handler=handlers.audit)
 
 
+def _profile(sub: Subparsers) -> None:
+    profile = sub.add_parser(
+        COMMAND_WORDS[PROFILE.name], help=PROFILE.summary, description=PROFILE.summary
+    )
+    add_words(profile, PROFILE)
+    action = PROFILE.action(None)
+    add_options(profile, action)
+    _json(profile)
+    builds(profile, PROFILE, action)
+    profile.set_defaults(handler=handlers.profile)
+
+
+SETTINGS_HELP = {
+    "show": "a workspace's settings: its own and the deployment's defaults, and the log",
+    "set": "change a workspace's settings (the command line is the deployment's admin)",
+    "reset": "drop a workspace's own settings: back to the deployment's",
+}
+
+
+def _settings(sub: Subparsers) -> None:
+    settings = sub.add_parser(
+        COMMAND_WORDS[SETTINGS.name],
+        help="a workspace's tier boundaries, scoring, relevance and X budget share",
+        description=SETTINGS.summary,
+        epilog=" ".join(SETTINGS.notes),
+    )
+    # `influencer-bot settings` alone shows them, as `/influencer-settings` does.
+    settings.set_defaults(
+        handler=handlers.settings,
+        table=(SETTINGS, SETTINGS.action("show")),
+        json=False,
+        place="console:local",
+    )
+    actions = settings.add_subparsers(dest="action", metavar="ACTION")
+    for name, helptext in SETTINGS_HELP.items():
+        action = SETTINGS.action(name)
+        p = actions.add_parser(name, help=helptext)
+        add_options(p, action)
+        p.add_argument(
+            "--workspace",
+            dest="place",
+            default="console:local",
+            metavar="PLATFORM:ID",
+            help="the workspace: slack:TEAM_ID, discord:GUILD_ID or console:local (default)",
+        )
+        _json(p)
+        builds(p, SETTINGS, action)
+        p.set_defaults(handler=handlers.settings)
+
+
 def _doctor(sub: Subparsers) -> None:
     doctor = sub.add_parser(
         "doctor",
@@ -258,6 +338,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # In the order `influencer-bot --help` has always listed them.
-    for add in (_find, _watch, _run, _refresh_and_alerts, _digest, _outbox, _audits, _doctor):
+    for add in (
+        _find,
+        _watch,
+        _run,
+        _refresh_and_alerts,
+        _digest,
+        _outbox,
+        _audits,
+        _profile,
+        _settings,
+        _doctor,
+    ):
         add(sub)
     return parser

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from core.contacts import contact_hints
 from core.models import (
     AuditSummary,
     Candidate,
@@ -85,6 +87,21 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
         "mentioned_by": c.mentioned_by,
         "small_sample": c.small_sample,
         "sample_posts": [post_json(p) for p in c.sample_posts],
+        # The profile: bio, links, contact hints, and when the account last posted.
+        **profile_fields(c.user, c.latest_post_at),
+    }
+
+
+def profile_fields(user: XUser, latest_post_at: datetime | None) -> dict[str, Any]:
+    """`bio`, `location`, `website`, `joined`, `listed_count`, `latest_post_at`, `contacts`."""
+    return {
+        "bio": user.description,
+        "location": user.location,
+        "website": user.url or None,
+        "joined": user.created_at.isoformat() if user.created_at else None,
+        "listed_count": user.listed_count,
+        "latest_post_at": latest_post_at.isoformat() if latest_post_at else None,
+        "contacts": list(contact_hints(user)),
     }
 
 

@@ -23,7 +23,7 @@ from bot.cli.payloads import watch_change_json, watchlist_json
 from bot.wiring import Services
 from core.commands import MAX_HANDLES, WATCHLIST, WatchlistCommand
 from core.errors import BadInput, UnknownHandle
-from core.models import WatchChange, WatchlistView
+from core.models import NotifyChange, WatchChange, WatchlistView
 from core.wording import plural
 
 SHOWN_UNKNOWN = 5
@@ -55,6 +55,10 @@ async def cmd_watch(svc: Services, args: argparse.Namespace) -> int:
     if args.json:
         if isinstance(reply, WatchlistView):
             out_json(watchlist_json(reply))
+        elif isinstance(reply, NotifyChange):
+            out_json(
+                {"channel": reply.scope.channel, "mention": reply.mention, "source": reply.source}
+            )
         else:
             assert isinstance(reply, WatchChange)
             out_json(watch_change_json(reply))

@@ -10,6 +10,7 @@ from typing import Any
 from adapters.storage.codecs import decode_cached, encode_cached
 from core.models import AuditResult, FollowerPoint, Scope, WatchEntry, XUser
 from core.ports import Cached, CachedT
+from core.workspace_settings import SettingsChange, WorkspaceSettings
 
 
 class FixedClock:
@@ -153,6 +154,13 @@ class MemoryStorage:
         ]
         return sorted(entries, key=lambda e: e.username.lower())
 
+    async def workspace_watchlists(
+        self, platform: str, workspace: str
+    ) -> dict[str, list[WatchEntry]]:
+        mine = (s for s, _ in self.watch_rows if (s.platform, s.workspace) == (platform, workspace))
+        channels = sorted({s.channel for s in mine})
+        return {c: await self.watchlist(Scope(platform, workspace, c)) for c in channels}
+
 
 @dataclass
 class MemoryAuditHistory:
@@ -168,3 +176,65 @@ class MemoryAuditHistory:
             if result.user_id in user_ids:
                 latest[result.user_id] = result
         return latest
+
+
+@dataclass
+class MemoryWorkspaceSettings:
+    """Implements WorkspaceSettingsStore and WorkspaceSpendLedger: overrides, their log
+    and spend per workspace in dicts."""
+
+    settings: dict[tuple[str, str], WorkspaceSettings] = field(default_factory=dict)
+    log: dict[tuple[str, str], list[SettingsChange]] = field(default_factory=dict)
+    spend: dict[tuple[date, str], float] = field(default_factory=dict)
+
+    async def record_workspace_spend(self, day: date, workspace: str, *, usd: float) -> None:
+        self.spend[(day, workspace)] = self.spend.get((day, workspace), 0.0) + usd
+
+    async def workspace_spent_usd(self, workspace: str, start: date, end: date) -> float:
+        return round(
+            sum(v for (d, w), v in self.spend.items() if w == workspace and start <= d <= end),
+            6,
+        )
+
+    async def workspace_settings(self, platform: str, workspace: str) -> WorkspaceSettings | None:
+        return self.settings.get((platform, workspace))
+
+    async def all_workspace_settings(self) -> dict[tuple[str, str], WorkspaceSettings]:
+        return dict(self.settings)
+
+    async def save_workspace_settings(
+        self,
+        platform: str,
+        workspace: str,
+        settings: WorkspaceSettings | None,
+        *,
+        changes: Sequence[SettingsChange],
+    ) -> None:
+        if settings is None:
+            self.settings.pop((platform, workspace), None)
+        else:
+            self.settings[(platform, workspace)] = settings
+        self.log.setdefault((platform, workspace), []).extend(changes)
+
+    async def settings_log(
+        self, platform: str, workspace: str, *, limit: int = 20
+    ) -> list[SettingsChange]:
+        return list(reversed(self.log.get((platform, workspace), [])))[:limit]
+
+
+@dataclass
+class MemoryNotify:
+    """Implements NotifyStore: one mention per channel in a dict."""
+
+    by_scope: dict[Scope, str] = field(default_factory=dict)
+    lookups: int = 0
+
+    async def set_mention(self, scope: Scope, mention: str | None, *, at: datetime) -> None:
+        if mention is None:
+            self.by_scope.pop(scope, None)
+        else:
+            self.by_scope[scope] = mention
+
+    async def mentions(self, scopes: Sequence[Scope]) -> dict[Scope, str]:
+        self.lookups += 1
+        return {s: self.by_scope[s] for s in scopes if s in self.by_scope}

@@ -23,6 +23,7 @@ from adapters.storage.store import SqlStorage
 from bot.settings import Settings
 from bot.wiring import ScheduledWork, build_use_cases
 from core.models import (
+    Delivery,
     Notice,
     OutboxItem,
     OutboxMessage,
@@ -63,6 +64,7 @@ class RecordingSink:
     def __init__(self, platform: str = "console") -> None:
         self._platform = platform
         self.delivered: list[tuple[Scope, Notice]] = []
+        self.extras: list[Delivery | None] = []  # beside `delivered`, one per message
         self.attempts = 0
         self.failures: list[BaseException] = []
         self.delay = 0.0
@@ -71,13 +73,16 @@ class RecordingSink:
     def platform(self) -> str:
         return self._platform
 
-    async def deliver(self, scope: Scope, notice: Notice) -> None:
+    async def deliver(
+        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+    ) -> None:
         self.attempts += 1
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.failures:
             raise self.failures.pop(0)
         self.delivered.append((scope, notice))
+        self.extras.append(extras)
 
     def to(self, channel: str) -> list[Notice]:
         return [n for s, n in self.delivered if s.channel == channel]

@@ -94,7 +94,14 @@ async def test_connects_through_the_gateway_and_syncs_commands_on_a_fresh_databa
         1,
         50,
     )
-    assert {o["name"] for o in synced["watchlist"]["options"]} == {"add", "remove", "list"}
+    assert {o["name"] for o in synced["watchlist"]["options"]} == {
+        "add",
+        "remove",
+        "list",
+        "export",
+        "chart",
+        "notify",
+    }
 
 
 async def test_commands_sync_again_only_when_the_command_set_changed(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ast
 import contextlib
+import csv
 import io
 import json
 import logging
@@ -43,6 +44,8 @@ from core.commands import (
     DigestCommand,
     FindInfluencers,
     HelpCommand,
+    ProfileCommand,
+    SettingsCommand,
     WatchAction,
     WatchlistCommand,
     command_spec,
@@ -53,12 +56,16 @@ from core.models import (
     AuditNeedsConfirmation,
     AuditResult,
     DigestSubscriptionsView,
+    FileAnswer,
     HelpView,
+    NotifyChange,
+    ProfileView,
     Scope,
     SearchResult,
     WatchChange,
     WatchlistView,
 )
+from core.workspace_config import SettingsView
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
@@ -348,7 +355,7 @@ async def _prepare(svc: Services, command: object) -> None:
             await svc.scout.handle(WatchlistCommand(WatchAction.ADD, handles), SCOPE)
         case DigestCommand(action=DigestAction.UNSUBSCRIBE, niche=niche):
             await svc.scout.handle(DigestCommand(DigestAction.SUBSCRIBE, niche), SCOPE)
-        case WatchlistCommand(action=WatchAction.LIST):
+        case WatchlistCommand(action=WatchAction.LIST | WatchAction.EXPORT | WatchAction.CHART):
             await svc.scout.handle(WatchlistCommand(WatchAction.ADD, ("jane_lifts",)), SCOPE)
 
 
@@ -376,6 +383,24 @@ def _check(command: object, reply: object) -> None:
             assert reply.top_reasons
         case HelpCommand(), HelpView():
             pass
+        case FindInfluencers(export="csv"), FileAnswer():
+            rows = list(csv.DictReader(io.StringIO(reply.data.decode("utf-8"))))
+            assert rows, "the export has no rows"
+            assert {"username", "followers", "score"} <= set(rows[0])
+        case WatchlistCommand(action=WatchAction.EXPORT), FileAnswer():
+            rows = list(csv.DictReader(io.StringIO(reply.data.decode("utf-8"))))
+            assert [r["username"] for r in rows] == ["jane_lifts"]
+        case WatchlistCommand(action=WatchAction.CHART), FileAnswer():
+            assert reply.data.startswith(b"\x89PNG"), "not a PNG"
+            assert "in 7 days" in reply.text
+        case WatchlistCommand(action=WatchAction.NOTIFY, mention=mention), NotifyChange():
+            assert reply.mention == mention
+        case SettingsCommand(), SettingsView():
+            assert reply.source == "sample"
+        case ProfileCommand(handle=handle), ProfileView():
+            assert reply.user.username.lower() == handle.lower()
+            assert reply.contacts, "the sample's featured accounts name a contact"
+            assert reply.source == "sample"
         case _:
             raise AssertionError(f"{type(reply).__name__} does not answer {command}")
 
@@ -406,7 +431,9 @@ def _argv(example: Example, tmp_path: Path) -> list[str]:
         path = tmp_path / "users.jsonl"
         path.write_text("".join(json.dumps(u) + "\n" for u in users), encoding="utf-8")
         argv = [str(path) if a == "FILE" else a for a in argv]
-    return argv
+    if ">" in argv:  # `... --csv > fitness.csv`: the shell's redirect, not an argument
+        argv = argv[: argv.index(">")]
+    return [str(tmp_path / "chart.png") if a == "FILE.png" else a for a in argv]
 
 
 def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -464,6 +491,9 @@ def test_command_line_example_works_on_the_sample(
     if argv[:2] in (["watch", "remove"], ["digest", "unsubscribe"]):
         before = ["add" if argv[1] == "remove" else "subscribe", *argv[2:]]
         assert _cli([argv[0], *before], capsys)[0] == 0
+    if argv[:2] in (["watch", "chart"], ["watch", "export"]):  # of a tracked account
+        channel = argv[argv.index("--channel") :][:2] if "--channel" in argv else []
+        assert _cli(["watch", "add", "@jane_lifts", *channel], capsys)[0] == 0
     code, out, err = _cli(argv, capsys)
     if code == 2 and "--yes" in err:  # a dear audit asks first, as on X
         assert "would cost" in err

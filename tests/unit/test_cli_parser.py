@@ -28,6 +28,8 @@ HEAVY = (
     "apscheduler",
     "pydantic",
     "alembic",
+    "matplotlib",  # charts: imported on the first one drawn
+    "numpy",
 )
 
 _PROBE = """
@@ -88,6 +90,7 @@ def test_building_the_parser_imports_no_heavy_library() -> None:
         ["--help"],
         ["find", "--help"],
         ["watch", "import", "--help"],
+        ["watch", "chart", "--help"],
         ["digest", "subscribe", "--help"],
         ["find", "--limit", "x"],  # argparse refuses it
         ["find"],  # the check before settings

@@ -25,6 +25,8 @@ from core.commands import (
     DIGEST,
     FIND,
     HELP,
+    PROFILE,
+    SETTINGS,
     WATCHLIST,
     CommandSpec,
     FindInfluencers,
@@ -72,6 +74,7 @@ SAME_REQUESTS: list[tuple[CommandSpec, str | None, dict[str, Any], str]] = [
     (DIGEST, "preview", {"niche": "yoga"}, "preview yoga"),
     (AUDIT, None, {"handle": "@jane_lifts", "sample": 300}, "@jane_lifts sample:300"),
     (HELP, None, {"command": "watchlist"}, "watchlist"),
+    (PROFILE, None, {"handle": "https://x.com/jane_lifts"}, "@jane_lifts"),
 ]
 
 
@@ -148,6 +151,18 @@ CLI_REQUESTS: list[tuple[CommandSpec, str | None, list[str], str]] = [
     ),
     (WATCHLIST, "remove", ["watch", "remove", "x.com/jane_lifts"], "remove x.com/jane_lifts"),
     (WATCHLIST, "list", ["watch", "list", "--channel", "C1"], "list"),
+    (WATCHLIST, "export", ["watch", "export", "--channel", "C1"], "export"),
+    (
+        WATCHLIST,
+        "chart",
+        ["watch", "chart", "@jane_lifts", "--days", "30", "--out", "j.png"],
+        "chart @jane_lifts days:30",
+    ),
+    (WATCHLIST, "chart", ["watch", "chart", "x.com/jane_lifts"], "chart x.com/jane_lifts"),
+    (WATCHLIST, "notify", ["watch", "notify", "<@&123>"], "notify <@&123>"),
+    (WATCHLIST, "notify", ["watch", "notify", "off"], "notify off"),
+    (FIND, None, ["find", "fitness", "--csv"], "fitness export:csv"),
+    (FIND, None, ["find", "fitness", "--export", "csv"], "fitness export:csv"),
     (
         DIGEST,
         "subscribe",
@@ -171,6 +186,28 @@ CLI_REQUESTS: list[tuple[CommandSpec, str | None, list[str], str]] = [
     (DIGEST, "list", ["digest", "list", "--all"], "list"),
     (AUDIT, None, ["audit", "@jane_lifts", "--sample", "300"], "@jane_lifts sample:300"),
     (AUDIT, None, ["audit", "jane_lifts", "--yes"], "jane_lifts confirm"),
+    (PROFILE, None, ["profile", "https://x.com/jane_lifts"], "@jane_lifts"),
+    (SETTINGS, "show", ["settings", "show", "--workspace", "slack:T1"], "show"),
+    (
+        SETTINGS,
+        "set",
+        [
+            "settings",
+            "set",
+            "--tiers",
+            "micro=5k,mid=40k",
+            "--margin",
+            "0.05",
+            "--weights",
+            "engagement=0.5",
+            "--min-relevance",
+            "0.4",
+            "--budget",
+            "10",
+        ],
+        "set tiers:micro=5k,mid=40k margin:0.05 weights:engagement=0.5 min_relevance:0.4 budget:10",
+    ),
+    (SETTINGS, "reset", ["settings", "reset"], "reset"),
 ]
 
 
