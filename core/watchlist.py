@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from core.costs import CostMeter
-from core.errors import ScoutError, UnknownHandle
+from core.errors import BadInput, ScoutError, UnknownHandle
 from core.models import (
     AuditResult,
     Cost,
@@ -33,6 +33,19 @@ from core.ports import (
 from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_for
 
 LOOKUP_BATCH = 100
+
+
+# How each chat platform writes a mention (`core.commands.parse_mention` accepts all).
+_MENTION_PREFIXES = {"slack": ("<!subteam^", "<@U", "<@W"), "discord": ("<@&", "<@")}
+
+
+def _speaks(platform: str, mention: str) -> bool:
+    prefixes = _MENTION_PREFIXES.get(platform)
+    if prefixes is None:  # the console and the command line store what they are given
+        return True
+    if platform == "discord":
+        return mention[2:].lstrip("&").rstrip(">").isdigit()
+    return mention.startswith(prefixes)
 
 
 class Watchlists:
@@ -120,6 +133,12 @@ class Watchlists:
         """Set (or clear, with None) who this channel's tier alerts mention."""
         if self._notify is None:
             raise ScoutError("Alert mentions are not enabled on this bot.")
+        if mention is not None and not _speaks(scope.platform, mention):
+            # A Discord role pasted into Slack (or the other way) would never ping anyone.
+            raise BadInput(
+                f"That mention is not one {scope.platform.capitalize()} can deliver: pick the "
+                "user group or role from this platform's @ menu."
+            )
         await self._notify.set_mention(scope, mention, at=self._clock.now())
         return NotifyChange(scope, mention)
 

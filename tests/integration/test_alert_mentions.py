@@ -18,6 +18,7 @@ from adapters.discord.sink import DiscordSink
 from adapters.slack.sink import SlackSink, single_token
 from bot.wiring import Services, services
 from core.commands import parse_command
+from core.errors import BadInput
 from core.models import NotifyChange, Scope
 from tests.fakes.discord_fixtures import running_bot, settings_for
 from tests.fakes.discord_server import FakeDiscord, FakeInteraction, FakeMessage
@@ -243,9 +244,13 @@ async def test_a_file_slack_refuses_leaves_the_alert_without_its_chart(
 async def test_a_mention_of_another_platform_is_not_sent_to_slack(
     svc: Services, slack_sink: SlackSink, fake_slack: FakeSlack, x: FakeX, clock: FixedClock
 ) -> None:
-    """A Discord role typed into Slack cannot ping anyone there: the alert goes without."""
+    """A Discord role typed into Slack cannot ping anyone there: it is refused when set, and
+    one stored before that check (an older bot) is left out of the alert."""
     del slack_sink
-    await _slack_notify(svc, ROLE)
+    with pytest.raises(BadInput, match="not one Slack can deliver"):
+        await _slack_notify(svc, ROLE)
+    assert await svc.storage.mentions([SLACK]) == {}
+    await svc.storage.set_mention(SLACK, ROLE, at=clock.now())
     await _track(svc, x, SLACK)
     await svc.work.refresher.run()
     assert await _cross(svc, x, clock, 1, 12_000) == 1

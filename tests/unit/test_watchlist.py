@@ -187,3 +187,41 @@ async def test_an_account_x_lost_is_looked_up_again_before_tracking() -> None:
     with pytest.raises(UnknownHandle):
         await s.watchlists.add(TEAM_B, ["user1"])
     assert sum(1 for kind, _ in x.calls if kind == "usernames") == 2
+
+
+@pytest.mark.parametrize(
+    ("platform", "mention", "kept"),
+    [
+        ("slack", "<!subteam^S0TEAM|@marketing>", True),
+        ("slack", "<@U0ANN>", True),
+        ("slack", "<@&123456>", False),  # a Discord role pasted into Slack
+        ("discord", "<@&123456>", True),
+        ("discord", "<@123456>", True),
+        ("discord", "<!subteam^S0TEAM>", False),
+        ("discord", "<@U0ANN>", False),
+        ("console", "<@&123456>", True),  # the deployment's own shell stores what it gets
+    ],
+)
+async def test_notify_keeps_only_a_mention_its_platform_can_deliver(
+    platform: str, mention: str, *, kept: bool
+) -> None:
+    from core.errors import BadInput
+    from tests.fakes.memory import MemoryNotify
+
+    posts, users = world()
+    store, notify, clock = MemoryStorage(), MemoryNotify(), FixedClock()
+    x = FakeX(users, posts, timelines={})
+    lists = Watchlists(
+        x, store, store, CostMeter(store, clock, Prices(), 10.0), clock, notify=notify
+    )
+    scope = Scope(platform, "W1", "C1")
+    if kept:
+        change = await lists.notify(scope, mention)
+        assert change.mention == mention
+        assert notify.by_scope == {scope: mention}
+    else:
+        with pytest.raises(BadInput, match="@ menu"):
+            await lists.notify(scope, mention)
+        assert notify.by_scope == {}
+    await lists.notify(scope, None)  # off always works
+    assert notify.by_scope == {}
