@@ -91,11 +91,17 @@ class TimingSink:
         return self._inner.platform
 
     async def deliver(
-        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+        self,
+        scope: Scope,
+        notice: Notice,
+        *,
+        extras: Delivery | None = None,
+        key: str | None = None,
+        recheck: bool = False,
     ) -> None:
         started = time.monotonic()
         try:
-            await self._inner.deliver(scope, notice, extras=extras)
+            await self._inner.deliver(scope, notice, extras=extras, key=key, recheck=recheck)
         except Exception:
             self.refusals += 1
             raise

@@ -592,7 +592,11 @@ class OutboxStatus(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """One outbox row. `notice` is decoded only where delivery needs it."""
+    """One outbox row. `notice` is decoded only where delivery needs it.
+
+    `reclaimed`: the row was taken over from an expired lease (the process sending it
+    died, or stalled), so it may already have gone out; the sink looks before it posts.
+    """
 
     id: int
     key: str
@@ -606,6 +610,7 @@ class OutboxItem:
     delivered_at: datetime | None = None
     last_error: str | None = None
     notice: Notice | None = None
+    reclaimed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

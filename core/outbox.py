@@ -6,6 +6,13 @@ rate limits and outages are retried with backoff (never sooner than the platform
 own `Retry-After`), and after a bounded number of tries it is given up loudly. A
 channel the bot was removed from is paused instead of retried forever.
 
+A process can die after the platform accepted a message and before it was marked
+delivered; its lease then runs out and another claim takes the row over. So every
+message goes out with its outbox key (stable across retries), and a taken-over row
+(`OutboxItem.reclaimed`) asks its sink to look first whether it is already there:
+Discord answers a repeated nonce with the message it already created, Slack finds the
+key in the channel's recent history.
+
 A tier alert also carries extras decided at delivery time (`AlertExtras`): the mention
 its channel set with `/watchlist notify` (looked up then, so a change applies to alerts
 already waiting) and the account's follower-growth chart. A chart that cannot be drawn
@@ -243,6 +250,11 @@ class DeliveryReport:
         self.errors.extend(other.errors)
 
 
+# Short, and renewed while a batch is delivered: a dead sender's messages are taken over
+# (and rechecked) within Discord's nonce window of "a few minutes", not after it.
+DELIVERY_LEASE = timedelta(minutes=2)
+
+
 class OutboxDelivery:
     """Delivers due outbox messages through the sinks of the platforms this process serves.
 
@@ -261,7 +273,7 @@ class OutboxDelivery:
         pacing: Mapping[str, float] | None = None,
         concurrency: int = 16,
         batch: int = 200,
-        lease: timedelta = timedelta(minutes=10),
+        lease: timedelta = DELIVERY_LEASE,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = _time.monotonic,
         extras: AlertExtras | None = None,
@@ -298,10 +310,29 @@ class OutboxDelivery:
                 )
                 if not items:
                     break
-                total.add(await self._deliver_items(items))
+                renewer = asyncio.create_task(self._renew([item.id for item in items]))
+                try:
+                    total.add(await self._deliver_items(items))
+                finally:
+                    renewer.cancel()
                 if len(items) < self._batch:
                     break
         return total
+
+    async def _renew(self, ids: list[int]) -> None:
+        """Keep this batch's leases alive while it is delivered (a third of a lease apart).
+
+        Real time, not the injected `sleep`: it is a watchdog, not part of the schedule.
+        """
+        every = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self._store.renew_leases(
+                    ids, self._owner, until=self._clock.now() + self._lease
+                )
+            except Exception:  # the next renewal tries again; a lost lease is rechecked
+                log.exception("renewing outbox leases failed")
 
     async def _deliver_items(self, items: list[OutboxItem]) -> DeliveryReport:
         by_channel: dict[Scope, list[OutboxItem]] = defaultdict(list)
@@ -368,7 +399,13 @@ class OutboxDelivery:
                     extras = await self._extras.for_notice(item.scope, item.notice)
                 decided = True
                 async with gate:
-                    await sink.deliver(item.scope, item.notice, extras=extras)
+                    await sink.deliver(
+                        item.scope,
+                        item.notice,
+                        extras=extras,
+                        key=item.key,
+                        recheck=item.reclaimed,
+                    )
             except ChannelGone as err:
                 self._last_post[item.scope] = self._monotonic()
                 parked = await self._store.pause_channel(

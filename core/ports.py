@@ -286,7 +286,10 @@ class MessageSink(Protocol):
     """Posts scheduled messages (digests, alerts) to one chat platform.
 
     Raises `core.errors.DeliveryRetryLater`, `ChannelGone` or `DeliveryRejected`;
-    returning means the platform accepted the message.
+    returning means the platform accepted the message. `key` (the outbox key, the same
+    on every retry) lets the platform recognise a repeat; `recheck` asks the sink to
+    look first whether the message already went out (a delivery that may have died
+    after the platform accepted it) and post only what is missing.
     """
 
     @property
@@ -295,7 +298,13 @@ class MessageSink(Protocol):
         ...
 
     async def deliver(
-        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+        self,
+        scope: Scope,
+        notice: Notice,
+        *,
+        extras: Delivery | None = None,
+        key: str | None = None,
+        recheck: bool = False,
     ) -> None:
         """Post `notice`; `extras` (a tier alert's mention and chart) go with it."""
         ...
@@ -459,6 +468,10 @@ class OutboxStore(Protocol):
         limit: int,
     ) -> list[OutboxItem]:
         """Lease pending messages due by `now` for these platforms, oldest first, decoded."""
+        ...
+
+    async def renew_leases(self, item_ids: Collection[int], owner: str, *, until: datetime) -> int:
+        """Extend `owner`'s leases on those still pending and held; return how many."""
         ...
 
     async def mark_delivered(self, item_id: int, now: datetime, *, attempts: int = 1) -> None: ...

@@ -24,8 +24,17 @@ class ConsoleSink:
         return "console"
 
     async def deliver(
-        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+        self,
+        scope: Scope,
+        notice: Notice,
+        *,
+        extras: Delivery | None = None,
+        key: str | None = None,
+        recheck: bool = False,
     ) -> None:
+        # A terminal keeps no history to look in, and a line printed twice after a
+        # crash harms no one: `key` and `recheck` are not needed here.
+        del key, recheck
         stream = self._stream or sys.stdout
         # A terminal cannot ping anyone or show a chart: the mention is shown as written.
         mention = f"{extras.mention} " if extras is not None and extras.mention else ""

@@ -8,10 +8,17 @@ other refusal `DeliveryRejected`.
 A tier alert's extras: the channel's mention opens the message (`<@&123>`), with
 `allowed_mentions` naming exactly that role or user (never @everyone, never anyone a
 notice happens to name), and the chart is attached and shown in the embed.
+
+Every part of a message carries a nonce derived from its outbox key and part index, and
+discord.py sends `enforce_nonce` with it: a repeat within Discord's window (a few
+minutes) is answered with the message already created, so a retry after a crash that
+followed Discord's answer posts nothing twice. Past that window a repeat is posted
+again: the outbox's "at most twice".
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -37,6 +44,13 @@ UNKNOWN_GUILD = 10004
 MISSING_ACCESS = 50001
 GONE_CODES = frozenset({UNKNOWN_CHANNEL, UNKNOWN_GUILD, MISSING_ACCESS})
 SERVER_RETRY_SECONDS = 30.0
+# Discord takes a nonce of at most 25 characters.
+NONCE_LENGTH = 25
+
+
+def message_nonce(key: str, part: int) -> str:
+    """The nonce of part `part` of the outbox message `key`: the same on every retry."""
+    return hashlib.sha256(f"{key}\n{part}".encode()).hexdigest()[:NONCE_LENGTH]
 
 
 def _retry_after(err: discord.HTTPException) -> float:
@@ -57,8 +71,16 @@ class DiscordSink:
         self._client = client
 
     async def deliver(
-        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+        self,
+        scope: Scope,
+        notice: Notice,
+        *,
+        extras: Delivery | None = None,
+        key: str | None = None,
+        recheck: bool = False,
     ) -> None:
+        # `recheck` needs no history read here: the nonce makes Discord do the looking.
+        del recheck
         if scope.platform != self.platform:
             raise DeliveryRejected(f"DiscordSink cannot deliver to {scope.platform}")
         try:
@@ -79,6 +101,8 @@ class DiscordSink:
                 kwargs["file"] = discord_file(message.file)
             if index == 0 and ping is not None:
                 kwargs["content"], kwargs["allowed_mentions"] = ping
+            if key is not None:  # without one discord.py picks a random nonce
+                kwargs["nonce"] = message_nonce(key, index)
             try:
                 await channel.send(**kwargs)
             except discord.RateLimited as err:

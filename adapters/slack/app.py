@@ -82,7 +82,12 @@ BOT_SCOPES = (
     "files:write",  # CSV exports and growth charts
     "users:read",  # is the sender a workspace admin (`/influencer-settings`)
     "usergroups:read",  # user groups that tier alerts mention
+    # Recent history, read only before a retry after a crash: is the message there already?
+    "channels:history",
+    "groups:history",
 )
+# Wanted but not required: without them a message retried after a crash may go out twice.
+OPTIONAL_SCOPES = ("channels:history", "groups:history")
 BOT_EVENTS = ("app_home_opened",)
 # Registered from the core's one command table, like every other adapter.
 SLASH_COMMANDS = tuple(f"/{spec.name}" for spec in COMMANDS)

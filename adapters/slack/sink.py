@@ -9,12 +9,18 @@ message, and a chart goes up as one file upload (`files_upload_v2`) with the ale
 its initial comment, so the alert and its chart are one post, shared in one call (a
 retry never posts the alert twice). When Slack refuses the file (say, the app lacks
 `files:write`), the alert is posted without it and the log says why.
+
+Every post carries its outbox key and part as message metadata; a retry skips the parts
+this process already posted, and a retry after a crash (`recheck`) also skips those the
+channel's recent history shows (`adapters.slack.history`: how, and what happens without
+the `channels:history` scope).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -24,6 +30,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import delivery_error
+from adapters.slack.history import Posted, RecentHistory, outbox_metadata
 from adapters.slack.post import post_message
 from adapters.slack.render import SlackMessage, render
 from core.errors import ChannelGone, DeliveryRejected
@@ -63,6 +70,10 @@ def installation_tokens(store: AsyncInstallationStore) -> TokenSource:
 DeliveredHook = Callable[[str], None]
 """Told the workspace (team) id after a notice was posted there (the Home tab refreshes)."""
 
+# Parts posted by this process, remembered so a retry of a half-posted message (a rate
+# limit on its second part) does not post its first again.
+REMEMBERED_PARTS = 10_000
+
 
 class SlackSink:
     """Posts notices to `scope.channel` in `scope.workspace`."""
@@ -73,17 +84,26 @@ class SlackSink:
         tokens: TokenSource,
         *,
         on_delivered: DeliveredHook | None = None,
+        history: RecentHistory | None = None,
     ) -> None:
         self._client = client
         self._tokens = tokens
         self._on_delivered = on_delivered
+        self._history = history or RecentHistory(client)
+        self._posted: OrderedDict[tuple[str, int], None] = OrderedDict()
 
     @property
     def platform(self) -> str:
         return "slack"
 
     async def deliver(
-        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+        self,
+        scope: Scope,
+        notice: Notice,
+        *,
+        extras: Delivery | None = None,
+        key: str | None = None,
+        recheck: bool = False,
     ) -> None:
         if scope.platform != "slack":
             raise ValueError(f"SlackSink cannot deliver to {scope.platform}")
@@ -93,16 +113,33 @@ class SlackSink:
         if mention and messages:
             messages[0] = with_mention(messages[0], mention)
         attachment = extras.attachment if extras is not None else None
+        shown = await self._history.posted(scope, token) if recheck and key else None
         for index, message in enumerate(messages):
+            first = index == 0
+            if key is not None and self._already_posted(
+                shown, key, index, message, attachment if first else None
+            ):
+                log.info(
+                    "part %d of outbox message %s is in %s/%s already: not posted again",
+                    index,
+                    key,
+                    scope.workspace,
+                    scope.channel,
+                )
+                continue
             try:
-                first = index == 0
                 if (
                     first
                     and attachment is not None
                     and await self._upload(scope, message, attachment, token)
                 ):
+                    self._remember(key, index)
                     continue
-                await post_message(self._client, scope.channel, message, token=token)
+                metadata = outbox_metadata(key, index) if key is not None else None
+                await post_message(
+                    self._client, scope.channel, message, token=token, metadata=metadata
+                )
+                self._remember(key, index)
             except SlackApiError as err:
                 failure = delivery_error(err)
                 log.warning("could not post to %s/%s: %s", scope.workspace, scope.channel, failure)
@@ -112,6 +149,30 @@ class SlackSink:
                 self._on_delivered(scope.workspace)
             except Exception:  # delivered already: a hook must not make it look failed
                 log.exception("the delivered hook failed for workspace %s", scope.workspace)
+
+    def _already_posted(
+        self,
+        shown: Posted | None,
+        key: str,
+        part: int,
+        message: SlackMessage,
+        attachment: FileAnswer | None,
+    ) -> bool:
+        if (key, part) in self._posted:
+            return True
+        if shown is None:
+            return False
+        if shown.has_part(key, part):  # posted with its metadata (or the file was refused)
+            return True
+        # A shared chart carries no metadata: its file name and comment identify it.
+        return attachment is not None and shown.has_share(attachment.filename, comment_of(message))
+
+    def _remember(self, key: str | None, part: int) -> None:
+        if key is None:
+            return
+        self._posted[(key, part)] = None
+        while len(self._posted) > REMEMBERED_PARTS:
+            self._posted.popitem(last=False)
 
     async def _upload(
         self, scope: Scope, message: SlackMessage, attachment: FileAnswer, token: str

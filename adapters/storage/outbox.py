@@ -4,6 +4,8 @@ Outbox rows are written in the transaction that decides them (a tier change, a f
 digest), through `enqueue_within`, so a crash keeps a decision and its messages or
 neither. Delivering instances lease rows with `FOR UPDATE SKIP LOCKED` on PostgreSQL
 (SQLite serialises writers anyway), so each message goes to one of them at a time.
+Every way a delivery ends clears its lease, so a claim that finds one (run out) takes
+over from a process that died mid-send: the row is marked `reclaimed` for good.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def _item(row: Row[Any], *, decode: bool = True) -> OutboxItem:
         delivered_at=row.delivered_at,
         last_error=row.last_error,
         notice=notice,
+        reclaimed=bool(row.reclaimed),
     )
 
 
@@ -149,7 +152,14 @@ class SqlOutboxStore(SqlRepository):
         stmt = (
             update(_outbox)
             .where(_outbox.c.id.in_(due), _outbox.c.status == OutboxStatus.PENDING.value, free)
-            .values(lease_owner=owner, lease_until=now + lease, updated_at=now)
+            .values(
+                lease_owner=owner,
+                lease_until=now + lease,
+                updated_at=now,
+                # A lease still on a pending row is one that ran out: whoever held it
+                # may have posted the message before it died (SET reads the old row).
+                reclaimed=or_(_outbox.c.reclaimed, _outbox.c.lease_until.is_not(None)),
+            )
             .returning(*_outbox.c)
         )
         async with self._db.engine.begin() as conn:
@@ -161,6 +171,21 @@ class SqlOutboxStore(SqlRepository):
                 bad.id, attempts=bad.attempts, error="unreadable payload", now=now
             )
         return good
+
+    async def renew_leases(self, item_ids: Collection[int], owner: str, *, until: datetime) -> int:
+        if not item_ids:
+            return 0
+        async with self._db.engine.begin() as conn:
+            result = await conn.execute(
+                update(_outbox)
+                .where(
+                    _outbox.c.id.in_(sorted(item_ids)),
+                    _outbox.c.lease_owner == owner,
+                    _outbox.c.status == OutboxStatus.PENDING.value,
+                )
+                .values(lease_until=until)
+            )
+        return int(result.rowcount or 0)
 
     async def mark_delivered(self, item_id: int, now: datetime, *, attempts: int = 1) -> None:
         async with self._db.engine.begin() as conn:

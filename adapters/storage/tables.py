@@ -298,6 +298,9 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime]
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None]
+    # Once taken over from an expired lease the message may have gone out: it stays so
+    # (through retries) until delivered, and every try looks before it posts.
+    reclaimed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

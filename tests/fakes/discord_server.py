@@ -15,6 +15,11 @@ content type as Discord infers it from the name, bytes) and answers them as Disc
 attachment objects, served at their `url`; a file above `attachment_limit` gets 413
 40005. A message records its `allowed_mentions`, and `pinged_*` says whom Discord
 would notify.
+
+Channel messages honour `nonce` with `enforce_nonce` as Discord documents it: when the
+same author created a message with the same nonce within `nonce_window` seconds (Discord
+says "the past few minutes"), that message is answered and no new one is created;
+without `enforce_nonce` the nonce is only echoed back.
 """
 
 from __future__ import annotations
@@ -111,6 +116,7 @@ class FakeMessage:
     webhook_id: str | None = None
     attachments: list[FakeAttachment] = field(default_factory=list)
     allowed_mentions: dict[str, Any] | None = None
+    nonce: str | None = None
 
     def update(self, body: dict[str, Any]) -> None:
         if "content" in body:
@@ -299,6 +305,9 @@ class FakeDiscord:
         self.by_token: dict[str, FakeInteraction] = {}
         self.messages: dict[str, FakeMessage] = {}
         self.channel_posts: list[FakeMessage] = []
+        # How long a nonce with `enforce_nonce` answers with its message, in seconds.
+        self.nonce_window = 300.0
+        self._nonces: dict[tuple[str, str], tuple[float, FakeMessage]] = {}
         # Discord's per-message file limit without boosts (interactions say it too).
         self.attachment_limit = 10_485_760
         self.sessions: list[GatewaySession] = []
@@ -308,6 +317,9 @@ class FakeDiscord:
         self._waiters: list[tuple[Callable[[], Any], asyncio.Future[None]]] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Answers held back: (method, path pattern, seconds, requests left) (`hold_next`).
+        self._holds: list[tuple[str, re.Pattern[str], float, list[int]]] = []
+        self._released = asyncio.Event()
 
     # Lifecycle and addresses
 
@@ -323,6 +335,7 @@ class FakeDiscord:
         self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
+        self._released.set()  # held answers go out now: nothing waits for them
         for session in self.sessions:
             if not session.ws.closed:
                 await session.ws.close()
@@ -407,6 +420,22 @@ class FakeDiscord:
                 "X-RateLimit-Scope": "user",
             },
         )
+
+    def hold_next(self, method: str, path_regex: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the answer to the next `times` matching requests for `seconds`: the
+        request takes effect (a message is created) before its caller hears so."""
+        self._holds.append((method, re.compile(path_regex), seconds, [times]))
+
+    async def _hold(self, method: str, path: str) -> None:
+        for wanted, pattern, seconds, left in self._holds:
+            if wanted == method and left[0] > 0 and pattern.fullmatch(path):
+                left[0] -= 1
+                try:
+                    async with asyncio.timeout(seconds):
+                        await self._released.wait()
+                except TimeoutError:
+                    pass
+                return
 
     def requests_to(self, method: str, path_regex: str) -> list[RecordedRequest]:
         pattern = re.compile(path_regex)
@@ -633,6 +662,7 @@ class FakeDiscord:
             "timestamp": _now_iso(),
             "edited_timestamp": _now_iso() if message.edits else None,
             "flags": message.flags | (1 << 7 if message.loading else 0),
+            **({"nonce": message.nonce} if message.nonce is not None else {}),
             "author": {**self._user(int(self.bot_user_id)), "bot": True},
             "application_id": self.application_id,
             **({"webhook_id": message.webhook_id} if message.webhook_id else {}),
@@ -661,6 +691,7 @@ class FakeDiscord:
             response = _error(413, 40005, "Request entity too large")
         record.status = response.status
         self._notify()
+        await self._hold(request.method, path)
         return response
 
     def _check_files(self, body: Any) -> None:
@@ -842,7 +873,18 @@ class FakeDiscord:
         if not any(channel in channels for channels in self.guilds.values()):
             return _error(404, 10003, "Unknown Channel")
         check_message_limits(body)
+        nonce = str(body["nonce"]) if body.get("nonce") is not None else None
+        if nonce is not None and len(nonce) > 25:
+            return _error(400, 50035, "Invalid Form Body: nonce must be 25 characters or fewer")
+        now = time.monotonic()
+        if nonce is not None and body.get("enforce_nonce"):
+            seen = self._nonces.get((self.bot_user_id, nonce))
+            if seen is not None and now - seen[0] <= self.nonce_window:
+                return _json(self.message_payload(seen[1]))  # the repeat creates nothing
         message = self._message(channel_id, body)
+        message.nonce = nonce
+        if nonce is not None:
+            self._nonces[(self.bot_user_id, nonce)] = (now, message)
         self.channel_posts.append(message)
         return _json(self.message_payload(message))
 

@@ -65,6 +65,8 @@ class RecordingSink:
         self._platform = platform
         self.delivered: list[tuple[Scope, Notice]] = []
         self.extras: list[Delivery | None] = []  # beside `delivered`, one per message
+        self.keys: list[str | None] = []  # the outbox key and recheck of every attempt
+        self.rechecks: list[bool] = []
         self.attempts = 0
         self.failures: list[BaseException] = []
         self.delay = 0.0
@@ -74,9 +76,17 @@ class RecordingSink:
         return self._platform
 
     async def deliver(
-        self, scope: Scope, notice: Notice, *, extras: Delivery | None = None
+        self,
+        scope: Scope,
+        notice: Notice,
+        *,
+        extras: Delivery | None = None,
+        key: str | None = None,
+        recheck: bool = False,
     ) -> None:
         self.attempts += 1
+        self.keys.append(key)
+        self.rechecks.append(recheck)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.failures:
@@ -214,6 +224,7 @@ class MemoryOutbox:
             delivered_at=r["delivered"],
             last_error=r["error"],
             notice=r["notice"],
+            reclaimed=r.get("reclaimed", False),
         )
 
     async def claim_due(
@@ -234,8 +245,20 @@ class MemoryOutbox:
             and (r["lease"] is None or r["lease"] < now)
         ][:limit]
         for i in due:
-            self.rows[i]["lease"] = now + lease
+            row = self.rows[i]
+            # A lease left on a pending row ran out: the message may have gone out.
+            row["reclaimed"] = row.get("reclaimed", False) or row["lease"] is not None
+            row["lease"] = now + lease
         return [self._item(i) for i in due]
+
+    async def renew_leases(self, item_ids: Collection[int], owner: str, *, until: datetime) -> int:
+        renewed = 0
+        for i in item_ids:
+            row = self.rows.get(i)
+            if row and row["status"] is OutboxStatus.PENDING and row["lease"] is not None:
+                row["lease"] = until
+                renewed += 1
+        return renewed
 
     async def mark_delivered(self, item_id: int, now: datetime, *, attempts: int = 1) -> None:
         self.rows[item_id].update(

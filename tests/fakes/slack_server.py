@@ -4,8 +4,13 @@ One aiohttp server on 127.0.0.1 answers:
 
 - the Web API methods the bot calls (`auth.test`, `chat.postMessage`,
   `chat.postEphemeral`, `files.getUploadURLExternal`, `files.completeUploadExternal`,
-  `views.publish`, `users.info`, `apps.connections.open`, `oauth.v2.access`) under
-  `/api/`, recording every call with the token it carried;
+  `views.publish`, `users.info`, `conversations.history`, `apps.connections.open`,
+  `oauth.v2.access`) under `/api/`, recording every call with the token it carried;
+- each channel's messages (`channel_messages`): posts with their `metadata`, and file
+  shares with their comment, newest first in `conversations.history` (`oldest`, `limit`,
+  `cursor`, metadata only with `include_all_metadata`), which needs `channels:history`
+  (`groups:history` for a private `G...` channel) among the team's scopes
+  (`set_scopes`), else `missing_scope`, and the bot in the channel, else `not_in_channel`;
 - the upload URLs `files.getUploadURLExternal` hands out (`/upload/<file id>`), keeping
   the bytes (`uploaded`) and, once completed, the file (`files`);
 - `response_url`s (`/hooks/<id>`), recording what the bot answered (5 uses each,
@@ -42,7 +47,11 @@ DEFAULT_SCOPES = (
     "files:write",
     "users:read",
     "usergroups:read",
+    "channels:history",
+    "groups:history",
 )
+# `conversations.history` answers at most this many messages a call (Slack: 999).
+MAX_HISTORY_LIMIT = 999
 # Slack's limit on the blocks of a view (a Home tab, a modal).
 MAX_VIEW_BLOCKS = 100
 
@@ -122,6 +131,10 @@ class FakeSlack:
     files: dict[str, SharedFile] = field(default_factory=dict)
     # Every view published, per (team, user), oldest first.
     views: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    # What each channel shows, per (team, channel), oldest first, as Slack's message objects.
+    channel_messages: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    # Slack caps `limit` for apps outside the Marketplace (15 since 2025); None: no cap.
+    history_limit_cap: int | None = None
 
     def __post_init__(self) -> None:
         self.teams: dict[str, Team] = {}
@@ -136,6 +149,9 @@ class FakeSlack:
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
         self._port = 0
+        # Answers held back, by method: [seconds, calls left] (`hold_next`).
+        self._holds: dict[str, list[float]] = {}
+        self._released = asyncio.Event()
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -154,6 +170,7 @@ class FakeSlack:
         self._port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
+        self._released.set()  # held answers go out now: nothing waits for them
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:
@@ -196,6 +213,14 @@ class FakeSlack:
         )
         self.teams[bot_token] = team
         return team
+
+    def set_scopes(self, bot_token: str, scopes: tuple[str, ...]) -> None:
+        """What the workspace of `bot_token` granted (reported in `x-oauth-scopes`)."""
+        self.teams[bot_token].scopes = scopes
+
+    def messages_in(self, team_id: str, channel: str) -> list[dict[str, Any]]:
+        """The messages a channel shows, oldest first (posts and file shares)."""
+        return self.channel_messages.get((team_id, channel), [])
 
     def add_user(
         self,
@@ -244,6 +269,22 @@ class FakeSlack:
     ) -> None:
         """Answer the next `times` calls of `method` with `{"ok": false, "error": error}`."""
         self._faults.append(_Fault(method, error, status, retry_after, times))
+
+    def hold_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the answer to the next `times` calls of `method` for `seconds`: the call
+        takes effect (a post shows in the channel) before its caller hears so."""
+        self._holds[method] = [seconds, times]
+
+    async def _hold(self, method: str) -> None:
+        hold = self._holds.get(method)
+        if hold is None or hold[1] <= 0:
+            return
+        hold[1] -= 1
+        try:
+            async with asyncio.timeout(hold[0]):
+                await self._released.wait()
+        except TimeoutError:
+            pass
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
@@ -363,6 +404,7 @@ class FakeSlack:
         if team is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         response = await self._team_api(method, team, args)
+        await self._hold(method)
         response.headers["x-oauth-scopes"] = ",".join(team.scopes)
         return response
 
@@ -388,7 +430,25 @@ class FakeSlack:
             if isinstance(blocks, list) and len(blocks) > 50:
                 return web.json_response({"ok": False, "error": "invalid_blocks"})
             ts = f"{int(time.time())}.{next(self._ts):06d}"
+            if method == "chat.postMessage":
+                metadata = args.get("metadata")
+                if isinstance(metadata, str):  # a form post carries it as JSON text
+                    try:
+                        metadata = json.loads(metadata)
+                    except ValueError:
+                        return web.json_response({"ok": False, "error": "invalid_metadata_format"})
+                self._keep_message(
+                    team,
+                    str(args["channel"]),
+                    ts,
+                    text=str(args.get("text") or ""),
+                    blocks=blocks if isinstance(blocks, list) else None,
+                    metadata=metadata if isinstance(metadata, dict) else None,
+                )
+                await self._notify()
             return web.json_response({"ok": True, "channel": args["channel"], "ts": ts})
+        if method == "conversations.history":
+            return self._history(team, args)
         if method == "files.getUploadURLExternal":
             return self._get_upload_url(team, args)
         if method == "files.completeUploadExternal":
@@ -464,6 +524,14 @@ class FakeSlack:
                 str(args["thread_ts"]) if args.get("thread_ts") else None,
                 team.team_id,
             )
+            if channel is not None:  # a shared file shows as a message with its comment
+                self._keep_message(
+                    team,
+                    str(channel),
+                    f"{int(time.time())}.{next(self._ts):06d}",
+                    text=str(args.get("initial_comment") or ""),
+                    files=[{"id": file_id, "name": filename, "title": title}],
+                )
             answered.append(
                 {
                     "id": file_id,
@@ -476,6 +544,72 @@ class FakeSlack:
             )
         await self._notify()
         return web.json_response({"ok": True, "files": answered})
+
+    def _keep_message(
+        self,
+        team: Team,
+        channel: str,
+        ts: str,
+        *,
+        text: str,
+        blocks: list[Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        files: list[dict[str, Any]] | None = None,
+    ) -> None:
+        message: dict[str, Any] = {
+            "type": "message",
+            "ts": ts,
+            "user": team.bot_user_id,
+            "bot_id": team.bot_id,
+            "text": text,
+        }
+        if blocks is not None:
+            message["blocks"] = blocks
+        if metadata is not None:
+            message["metadata"] = metadata
+        if files is not None:
+            message["files"] = files
+        self.channel_messages.setdefault((team.team_id, channel), []).append(message)
+
+    def _history(self, team: Team, args: Mapping[str, Any]) -> web.Response:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        needed = "groups:history" if channel.startswith("G") else "channels:history"
+        if needed not in team.scopes:
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": needed,
+                    "provided": ",".join(team.scopes),
+                }
+            )
+        if team.bot_channels is not None and channel not in team.bot_channels:
+            return web.json_response({"ok": False, "error": "not_in_channel"})
+        try:
+            oldest = float(args.get("oldest") or 0)
+            limit = int(args.get("limit") or 100)
+            start = int(args.get("cursor") or 0)
+        except ValueError:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        limit = max(1, min(limit, MAX_HISTORY_LIMIT, self.history_limit_cap or limit))
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        newest_first = [
+            m for m in reversed(self.messages_in(team.team_id, channel)) if float(m["ts"]) > oldest
+        ]
+        page = newest_first[start : start + limit]
+        if not with_metadata:
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(newest_first)
+        return web.json_response(
+            {
+                "ok": True,
+                "messages": page,
+                "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            }
+        )
 
     async def _views_publish(self, team: Team, args: Mapping[str, Any]) -> web.Response:
         user_id = str(args.get("user_id") or "")

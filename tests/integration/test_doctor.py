@@ -211,6 +211,28 @@ async def test_a_slack_token_missing_a_scope_names_it(
     assert report.line("Slack HTTP mode").startswith("ok")
 
 
+async def test_a_slack_token_without_the_history_scopes_passes_with_a_warning(
+    doctor: Doctor, fakes: Fakes, db_url: str
+) -> None:
+    """History scopes only close the crash double-send window: an install without them works."""
+    narrow = tuple(s for s in DEFAULT_SCOPES if s not in ("channels:history", "groups:history"))
+    fakes.slack.add_team("T3", "xoxb-T3-nohistory", "Old install", scopes=narrow)
+    report = await doctor(
+        **{
+            **configured(fakes, db_url),
+            "slack_bot_token": "xoxb-T3-nohistory",
+            "slack_app_token": "",
+            "slack_signing_secret": SLACK_SIGNING,
+        }
+    )
+
+    slack = report.line("Slack")
+    assert slack.startswith("ok   Slack: token valid"), slack
+    assert "without channels:history, groups:history" in slack
+    assert "posted twice" in slack
+    assert report.code == 0
+
+
 async def test_slack_without_a_way_to_receive_commands_or_with_a_wrong_token(
     doctor: Doctor, fakes: Fakes, db_url: str
 ) -> None:
