@@ -12,12 +12,20 @@ Scheduled, a pass covers one period (`every`, aligned to the Unix epoch, so to m
 UTC for whole-hour periods) claimed through `JobClaims`: several instances on one
 database refresh each period once, and a claim whose owner died is taken over after
 its lease and resumes with the accounts not refreshed since the period began.
+
+User lookups are paced at X's rate limit (`core.pacing`): a pass longer than one window
+sleeps through the resets, renewing its claim meanwhile. A pass that stops early for
+something that clears by itself (a rate limit too far off, X not answering) hands its
+claim back for the next scheduler tick (or for the reset) to resume in the same period;
+one stopped by money (the monthly budget, X's 402) waits for the next period.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import math
 import time as _time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.alerts import AccountUpdate, Tiering, Tierings, decide, growth, messages_for
 from core.costs import CostMeter
-from core.errors import BudgetExhausted, XApiError, XRateLimited
+from core.errors import BudgetExhausted, XApiError, XPaymentRequired, XRateLimited, XUnavailable
 from core.models import (
     AccountNotice,
     Cost,
@@ -33,9 +41,11 @@ from core.models import (
     StateChange,
     TierAlert,
     TierState,
+    UsersPage,
     Watcher,
     XUser,
 )
+from core.pacing import Pacer, PaceStop
 from core.ports import (
     AccountStore,
     Clock,
@@ -52,6 +62,9 @@ LOOKUP_BATCH = 100
 REFRESH_LEASE = timedelta(minutes=10)
 Sleep = Callable[[float], Awaitable[None]]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# 429s in a row (each waited out) before a lookup gives up: X telling us to stop
+_MAX_RATE_LIMITED = 3
+_NEXT = "the accounts not refreshed yet come first in the next refresh"
 
 
 def refresh_period(now: datetime, every: timedelta) -> datetime:
@@ -78,7 +91,7 @@ class RefreshReport:
     notices: tuple[AccountNotice, ...]
     cost: Cost
     seconds: float
-    stopped_early: str | None = None
+    stopped_early: str | None = None  # why the pass stopped before the end, in plain words
     source: str = ""  # the X source that answered: "sample" on the bundled sample
 
     @property
@@ -97,6 +110,38 @@ class _Pass:
     stopped: str | None = None
     reserved_users: int = 0
     tierings: Tierings = field(default_factory=lambda: Tierings({}))
+
+
+@dataclass
+class _Claim:
+    """A scheduled pass's claim on its period, renewed as the pass goes (`keep`), and
+    when the next attempt may resume a pass that stopped early (`resume_at`)."""
+
+    claims: JobClaims
+    key: str
+    owner: str
+    lease: timedelta
+    clock: Clock
+    renewed: datetime
+    lost: bool = False
+    resume_at: datetime | None = None
+
+    async def keep(self) -> bool:
+        """Renew the lease when a third of it has gone; False once someone else has it."""
+        current = self.clock.now()
+        if not self.lost and current - self.renewed > self.lease / 3:
+            self.renewed = current
+            until = current + self.lease
+            self.lost = not await self.claims.renew_job(self.key, self.owner, until=until)
+        return not self.lost
+
+    async def renew(self) -> None:
+        await self.keep()
+
+
+# The claim of the pass running in this task (set by `run_due`; the workers `run` starts
+# inherit it): `_lookup` renews it while pacing waits, without `run` passing it along.
+_CLAIM: contextvars.ContextVar[_Claim | None] = contextvars.ContextVar("claim", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +187,9 @@ class Refresher:
         self._margin = margin
         self._settings = settings
         self._concurrency = max(1, concurrency)
-        self._max_rate_limit_wait = max_rate_limit_wait
-        self._sleep = sleep
+        # one pacer for every pass of this refresher: the next pass knows a spent window
+        step = lease.total_seconds() / 4  # renew the claim well within its lease
+        self.pacer = Pacer(clock, sleep, max_wait=max_rate_limit_wait, step=step)
         self._budget_lock = asyncio.Lock()
 
     async def run_due(self) -> RefreshReport | None:
@@ -154,18 +200,24 @@ class Refresher:
         claimed = await self._claims.claim_job(key, self._owner, now=now, lease=self.lease)
         if claimed is None:
             return None
-        lease_renewed = now
-
-        async def renew() -> None:
-            nonlocal lease_renewed
-            current = self._clock.now()
-            if current - lease_renewed > self.lease / 3:
-                lease_renewed = current
-                await self._claims.renew_job(key, self._owner, until=current + self.lease)
-
-        # A takeover resumes: only accounts not refreshed since the period began.
-        report = await self.run(not_seen_since=None if claimed else start, on_batch=renew)
-        await self._claims.finish_job(key, self._owner, now=self._clock.now())
+        claim = _Claim(self._claims, key, self._owner, self.lease, self._clock, renewed=now)
+        token = _CLAIM.set(claim)
+        try:
+            # A takeover resumes: only accounts not refreshed since the period began.
+            report = await self.run(not_seen_since=None if claimed else start, on_batch=claim.renew)
+        finally:
+            _CLAIM.reset(token)
+        if claim.lost:
+            return report  # another instance holds the period now
+        ended = self._clock.now()
+        if report.complete or claim.resume_at is None:
+            await self._claims.finish_job(key, self._owner, now=ended)
+        else:
+            # Hand the claim back: it expires when X may answer again, and whichever
+            # instance ticks after that takes it over and resumes this period's pass.
+            until = max(claim.resume_at, ended)
+            await self._claims.renew_job(key, self._owner, until=until)
+            log.info("refresh: pass stopped early; resumable from %s", until.isoformat())
         return report
 
     async def run(
@@ -232,34 +284,76 @@ class Refresher:
             return True
 
     async def _lookup(self, batch: Sequence[str], state: _Pass) -> tuple[XUser, ...] | None:
-        """One request for up to 100 ids (waiting out a rate limit once); None to stop."""
+        """One request for up to 100 ids, paced at X's rate limit; None to stop."""
+        claim = _CLAIM.get()
+        if claim is not None and claim.lost:
+            _stop(state, "another bot instance took over this refresh")
+            return None
         if not await self._reserve(state, len(batch)):
-            state.stopped = state.stopped or (
-                "the monthly X budget would be exceeded by the next lookup; "
-                "the remaining accounts wait for the next pass"
-            )
+            _stop(state, f"the monthly X budget would be exceeded by the next lookup; {_NEXT}")
             return None
         try:
-            for tries in (1, 2):
-                try:
-                    page = await self._x.users_by_ids(list(batch))
-                    break
-                except XRateLimited as err:
-                    wait = _seconds_until(err.reset_at, self._clock.now())
-                    if tries == 2 or wait is None or wait > self._max_rate_limit_wait:
-                        state.stopped = state.stopped or f"X rate limit: {err}"
-                        return None
-                    log.info("refresh: X rate limit, waiting %.0f s", wait)
-                    await self._sleep(wait)
+            page = await self._paced(batch, state, claim)
+            if page is None:
+                return None
             # Await first, then add: `state` is shared with the other workers.
             cost = await self._meter.charge(requests=1, user_ids=[u.id for u in page.users])
             state.cost = state.cost + cost
-        except (BudgetExhausted, XApiError) as err:
-            state.stopped = state.stopped or str(err)
+        except (BudgetExhausted, XPaymentRequired) as err:
+            _stop(state, f"{_words(err)}; {_NEXT}")  # money: the next period, not the next tick
+            return None
+        except XUnavailable as err:
+            _stop(state, f"{_words(err)}; {_NEXT}", resume_at=self._clock.now())
+            return None
+        except XApiError as err:
+            _stop(state, f"{_words(err)}; {_NEXT}")
             return None
         finally:
             state.reserved_users -= len(batch)
         return page.users
+
+    async def _paced(
+        self, batch: Sequence[str], state: _Pass, claim: _Claim | None
+    ) -> UsersPage | None:
+        """Reserve a request of the window, send it, tell the pacer what X said."""
+
+        async def keepalive() -> bool:
+            # stop waiting once another worker stopped the pass or the claim is gone
+            return state.stopped is None and (claim is None or await claim.keep())
+
+        reset_at: datetime | None = None
+        for _ in range(_MAX_RATE_LIMITED):
+            try:
+                await self.pacer.acquire(keepalive)
+            except PaceStop as stop:
+                if stop.reset_at is not None:
+                    _stop(state, _spent_until(stop.reset_at, self._clock.now()), stop.reset_at)
+                elif claim is not None and claim.lost:
+                    _stop(state, "another bot instance took over this refresh")
+                return None
+            if state.stopped is not None:
+                await self.pacer.release(None, answered=False)
+                return None
+            try:
+                page = await self._x.users_by_ids(list(batch))
+            except XRateLimited as err:
+                await self.pacer.limited(err.reset_at)
+                reset_at = err.reset_at or reset_at
+                log.info("refresh: X rate limit (429); waiting for the window to reset")
+                continue
+            except BaseException:
+                await self.pacer.release(None, answered=False)
+                raise
+            await self.pacer.release(page.rate_limit)
+            return page
+        resume = reset_at or self._clock.now()
+        _stop(
+            state,
+            f"X kept refusing user lookups with its rate limit (429) after waiting "
+            f"{_MAX_RATE_LIMITED} times; {_NEXT}",
+            resume,
+        )
+        return None
 
     async def _batch(self, batch: Sequence[str], state: _Pass) -> None:
         users = await self._lookup(batch, state)
@@ -268,8 +362,16 @@ class Refresher:
         now = self._clock.now()
         wanted = set(batch)
         by_id = {u.id: u for u in users if u.id in wanted}
+        await self._decide_batch(batch, by_id, now, state)
+        # Saving marks the accounts seen this period, so only after their tier changes are
+        # applied: a crash in between makes a resumed pass look them up again (the state
+        # already applied decides nothing twice) instead of skipping a crossing.
         if by_id:
             await self._accounts.save_users(list(by_id.values()), now)
+
+    async def _decide_batch(
+        self, batch: Sequence[str], by_id: dict[str, XUser], now: datetime, state: _Pass
+    ) -> None:
         state.checked += len(batch)
         state.found += len(by_id)
         gone = [uid for uid in batch if uid not in by_id]
@@ -350,7 +452,23 @@ def _named(update: AccountUpdate, watchers: list[Watcher]) -> AccountUpdate:
     return update
 
 
-def _seconds_until(at: datetime | None, now: datetime) -> float | None:
-    if at is None:
-        return None
-    return max(0.0, (at - now).total_seconds()) + 1.0
+def _stop(state: _Pass, words: str, resume_at: datetime | None = None) -> None:
+    """Stop the pass (the first reason wins); `resume_at`: when it may be resumed."""
+    if state.stopped is not None:
+        return
+    state.stopped = words
+    claim = _CLAIM.get()
+    if claim is not None:
+        claim.resume_at = resume_at
+
+
+def _words(err: Exception) -> str:
+    return str(err).rstrip(". ")
+
+
+def _spent_until(reset_at: datetime, now: datetime) -> str:
+    seconds = max(0.0, (reset_at - now).total_seconds())
+    minutes = math.ceil(seconds / 60)
+    wait = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    until = f"{reset_at:%H:%M} UTC (in {wait})"
+    return f"X's rate limit for user lookups is used up until {until}; {_NEXT}"

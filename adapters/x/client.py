@@ -224,6 +224,19 @@ def _reason(state: RetryCallState) -> str:
     return exc.reason if isinstance(exc, _Retry) else "no answer"
 
 
+def _network_reason(exc: BaseException) -> str:
+    """A network failure in words a user understands (it ends up in `XUnavailable`)."""
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return "the connection broke off in the middle of the answer"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the connection was closed before an answer"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return "cannot connect"
+    return type(exc).__name__
+
+
 def _in(seconds: float) -> str:
     if seconds >= 90:
         return f"{math.ceil(seconds / 60)} min"
@@ -554,8 +567,7 @@ class TweepyXSource:
                 endpoint, label, exc.status, exc.headers, {}, not_found_ok=not_found_ok
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
-            reason = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
-            raise _Retry(reason) from None
+            raise _Retry(_network_reason(exc)) from None
         except json.JSONDecodeError:
             raise _Retry("garbled error answer") from None
         rate = self._remember(endpoint, resp.headers)

@@ -274,6 +274,9 @@ class RecordedRequest:
     full_path: str = ""
 
 
+FAULT_KINDS = ("status", "hang", "cut")
+
+
 @dataclass(slots=True)
 class _Fault:
     prefix: str
@@ -281,6 +284,9 @@ class _Fault:
     times: int
     body: Any
     headers: dict[str, str]
+    kind: str = "status"  # "hang": hold, then answer; "cut": headers + half a body, then close
+    hold: float = 0.0
+    after: int = 0  # matching requests served normally before the fault starts
 
 
 @dataclass(slots=True)
@@ -388,14 +394,27 @@ class FakeXServer:
         times: int = 1,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        kind: str = "status",
+        hold: float = 30.0,
+        after: int = 0,
     ) -> None:
         """Answer the next `times` requests whose path starts with `path_prefix` with `status`.
 
         `body` may be a dict (sent as JSON) or a str (sent as text/html); by default an
         X-shaped body for the status. `headers` override the rate-limit headers; a 429
         without them says `remaining: 0` until the end of the current window.
+
+        Other `kind`s of fault (`status` is then ignored) serve the request as usual
+        (counted and billed, as X would) but: `"hang"` holds it `hold` seconds first
+        (longer than a client's timeout), `"cut"` sends the status line, the headers
+        and half the body, then closes the connection. `after` serves that many
+        matching requests normally first (a fault in the middle of a pass).
         """
-        self._faults.append(_Fault(path_prefix, status, times, body, dict(headers or {})))
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind must be one of {FAULT_KINDS}, got {kind!r}")
+        fault = _Fault(path_prefix, status, times, body, dict(headers or {}), kind, hold, after)
+        self._faults.append(fault)
 
     def set_latency(self, seconds: float) -> None:
         """Delay every answer by `seconds`."""
@@ -494,6 +513,9 @@ class FakeXServer:
     def _take_fault(self, path: str) -> _Fault | None:
         for fault in self._faults:
             if path.startswith(fault.prefix):
+                if fault.after > 0:
+                    fault.after -= 1
+                    return None
                 fault.times -= 1
                 if fault.times <= 0:
                     self._faults.remove(fault)
@@ -519,7 +541,10 @@ class FakeXServer:
             await asyncio.sleep(self._latency)
         endpoint = self._endpoint(path)
         fault = self._take_fault(path)
-        if fault is not None:
+        if fault is not None and fault.kind == "hang":
+            await asyncio.sleep(fault.hold)
+            fault = None
+        if fault is not None and fault.kind == "status":
             headers = self._rate_headers(endpoint)
             if fault.status == 429 and not fault.headers:
                 headers["x-rate-limit-remaining"] = "0"
@@ -551,6 +576,8 @@ class FakeXServer:
         if response.status == 200:
             self._day().requests += 1
         response.headers.update(self._rate_headers(endpoint))
+        if fault is not None and fault.kind == "cut":
+            return await _cut(request, response)
         return response
 
     def _day(self) -> _Day:
@@ -993,6 +1020,19 @@ class FakeXServer:
             payload["data"] = [self._render_user(u, fields) for u in payload["data"]]
             self._bill(users=payload["data"])
         return web.json_response(payload)
+
+
+async def _cut(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Send `response`'s headers and half its body, then drop the connection."""
+    body = response.body if isinstance(response, web.Response) else b""
+    data = body if isinstance(body, bytes) else b""
+    cut = web.StreamResponse(status=response.status, headers=response.headers)
+    cut.content_length = len(data)
+    await cut.prepare(request)
+    await cut.write(data[: len(data) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return cut
 
 
 def _iso(dt: datetime) -> str:
