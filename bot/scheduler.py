@@ -6,11 +6,12 @@ periods in the database (`core.refresh`, `core.digests`), so a restart picks up 
 the last process stopped and several instances on one PostgreSQL do each piece of work
 once; this module only schedules.
 
-- `watchlist-refresh`: every minute, runs the current refresh period (periods of
-  `WATCHLIST_REFRESH_HOURS`, aligned to midnight UTC) unless another instance has it.
+- `watchlist-refresh`: every minute (`SCHEDULER_TICK_SECONDS`), runs the current refresh
+  period (periods of `WATCHLIST_REFRESH_HOURS`, aligned to midnight UTC) unless another
+  instance has it.
 - `digests`: every minute, decides the digests that are due (DST-safe, each period
   once; after downtime only the latest missed one).
-- `outbox`: every few seconds, delivers what is due.
+- `outbox`: every few seconds (`OUTBOX_POLL_SECONDS`), delivers what is due.
 - `maintenance`: daily, drops search-cache days no digest can use any more.
 """
 
@@ -36,8 +37,6 @@ DIGEST_JOB = "digests"
 OUTBOX_JOB = "outbox"
 MAINTENANCE_JOB = "maintenance"
 
-TICK_SECONDS = 60.0
-OUTBOX_SECONDS = 5.0
 MAINTENANCE_HOURS = 24.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 
@@ -49,12 +48,13 @@ class BotScheduler:
         self,
         svc: Services,
         *,
-        tick_seconds: float = TICK_SECONDS,
-        outbox_seconds: float = OUTBOX_SECONDS,
+        tick_seconds: float | None = None,
+        outbox_seconds: float | None = None,
     ) -> None:
         self._svc = svc
-        self._tick = tick_seconds
-        self._outbox_every = outbox_seconds
+        # SCHEDULER_TICK_SECONDS and OUTBOX_POLL_SECONDS unless given (60 s and 5 s)
+        self._tick = tick_seconds or svc.settings.scheduler_tick_seconds
+        self._outbox_every = outbox_seconds or svc.settings.outbox_poll_seconds
         self._scheduler: AsyncIOScheduler | None = None
         self._running = TaskTracker(
             log, failure="scheduled job %s failed; it runs again at its next tick"

@@ -153,6 +153,14 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     watchlist_refresh_hours: float = Field(6.0, gt=0)
     outbox_max_attempts: int = Field(8, ge=1)
+    # How often the scheduler checks for due refreshes and digests, and for due messages.
+    scheduler_tick_seconds: float = Field(60.0, gt=0)
+    outbox_poll_seconds: float = Field(5.0, gt=0)
+    # Leases: how long a claim outlives a process that died holding it, before another
+    # run (or instance) takes the work over. Renewed while the work goes on.
+    refresh_lease_seconds: float = Field(600.0, gt=0)
+    outbox_lease_seconds: float = Field(120.0, gt=0)
+    digest_lease_seconds: float = Field(900.0, gt=0)
 
     # Follower audits (/audit): followers read by default, and the worst-case cost in
     # dollars above which the bot asks for confirmation first (0 = always ask).

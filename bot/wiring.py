@@ -23,7 +23,7 @@ from bot.sample_history import SampleHistoryStorage
 from bot.settings import Settings
 from core.audit import Audits, AuditSettings
 from core.costs import CostMeter
-from core.digests import Digests
+from core.digests import Digests, DigestSettings
 from core.discovery import Discovery, DiscoverySettings
 from core.errors import ScoutError
 from core.exports import Exports
@@ -109,18 +109,27 @@ def build_scheduled_work(
         claims=store,
         owner=owner,
         every=timedelta(hours=settings.watchlist_refresh_hours),
+        lease=timedelta(seconds=settings.refresh_lease_seconds),
         bounds=settings.tier_boundaries,
         margin=settings.tier_hysteresis,
         # Workspaces with their own boundaries get tier states and alerts of their own.
         settings=storage,
     )
-    digests = Digests(discovery, storage, store, clock, owner=owner)
+    digests = Digests(
+        discovery,
+        storage,
+        store,
+        clock,
+        owner=owner,
+        settings=DigestSettings(lease=timedelta(seconds=settings.digest_lease_seconds)),
+    )
     delivery = OutboxDelivery(
         store,
         sinks,
         clock,
         owner=owner,
         policy=RetryPolicy(max_attempts=settings.outbox_max_attempts),
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
         # Tier alerts carry the channel's mention and the account's growth chart.
         extras=AlertExtras(
             clock,
