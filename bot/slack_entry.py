@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -70,6 +71,10 @@ async def run_slack(svc: Services, *, started: asyncio.Event | None = None) -> N
         )
     except ValueError as err:
         raise ScoutError(str(err)) from None
+    # Everything built so far lives as long as the process: keep the cyclic collector
+    # from walking it again, which otherwise stalls the loop (and every ack) 150-250 ms
+    # now and then under load (bench/RESULTS.md, Slack).
+    gc.freeze()
     try:
         if app_token:
             async with socket_mode(app, app_token):

@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 _MEMORY = ":memory:"
 # How long a SQLite writer waits for another one before "database is locked" (ms).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# SQLite file connections kept open (as many as the default pool could reach).
+SQLITE_POOL_SIZE = 15
 # How long opening a PostgreSQL connection may take (s) unless the URL says
 # `?connect_timeout=`: an unreachable host is told in seconds, not after TCP's minutes.
 POSTGRES_CONNECT_TIMEOUT_S = 10
@@ -86,6 +88,12 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         if is_sqlite_memory(async_url):
             # Each connection to :memory: is a new empty database: share a single one.
             options["poolclass"] = StaticPool
+        else:
+            # The default pool (5 kept + 10 overflow) closes overflow connections as they
+            # come back; under load each reopen is a new aiosqlite thread and four
+            # PRAGMAs, and the churn made chat commands ~15% dearer (bench/RESULTS.md,
+            # Slack). Keep the same 15 open instead.
+            options.update(pool_size=SQLITE_POOL_SIZE, max_overflow=0)
         engine = create_async_engine(async_url, echo=echo, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
