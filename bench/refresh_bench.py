@@ -7,11 +7,14 @@ process (the real `Refresher` wired by `bot.wiring`, the real tweepy-based X cli
 so its peak RSS is the pass's own. The accounts are tracked in three channels with
 overlaps (N distinct accounts, 1.4 N watchlist rows).
 
-Per backend (SQLite file, PostgreSQL): pass 1 is the first refresh (every account's
-tier is recorded for the first time); then 1 % of the accounts cross 50,000 followers
-and pass 2 decides those crossings and writes their alerts to the outbox.
+Per size and backend (SQLite file, PostgreSQL): pass 1 is the first refresh (every
+account's tier is recorded for the first time); then 1 % of the accounts cross 50,000
+followers and pass 2 decides those crossings and writes their alerts to the outbox.
+Right before each pass, in its own fresh process, the floor: the same ceil(N/100)
+lookups through the same client at the same concurrency against the same X stand-in,
+answers parsed and discarded, nothing stored. A pass's ratio is its time over that floor.
 
-    python -m bench.refresh_bench                       # 100,000 accounts, both backends
+    python -m bench.refresh_bench                       # 10,000 and 100,000, both backends
     python -m bench.refresh_bench --accounts 10000 --backends sqlite
     python -m bench.refresh_bench --write               # ... and update bench/RESULTS.md
 """
@@ -21,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import platform
 import resource
@@ -39,6 +41,7 @@ from bench.results import write_block
 X_TOKEN = "bench-x-token"
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CROSSING_SHARE = 0.01
+CONCURRENCY = 2  # lookups in flight: `Refresher`'s default, which the wiring keeps
 BASE_ID = 3_000_000_000
 
 
@@ -227,6 +230,53 @@ def one_pass(url: str, x_url: str) -> None:
     print(json.dumps(asyncio.run(main())))
 
 
+def floor(x_url: str, n: int, concurrency: int) -> None:
+    """Child: the same lookups as a pass with nothing done with the answers; prints JSON."""
+    from adapters.x.client import TweepyXSource
+    from core.refresh import LOOKUP_BATCH
+
+    async def main() -> dict[str, Any]:
+        x = TweepyXSource(X_TOKEN, base_url=x_url, timeout=30)
+        batches = iter(
+            [user_id(i) for i in range(s, min(n, s + LOOKUP_BATCH))]
+            for s in range(0, n, LOOKUP_BATCH)
+        )
+        found = 0
+
+        async def worker() -> None:
+            nonlocal found
+            for batch in batches:  # shared, as in `Refresher.run`
+                page = await x.users_by_ids(batch)
+                found += len(page.users)  # after the await: `found +=` would read it before
+
+        try:
+            started = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            seconds = time.perf_counter() - started
+        finally:
+            await x.aclose()
+        return {
+            "found": found,
+            "seconds": round(seconds, 2),
+            "peak_rss_mb": round(_peak_rss_mb(), 1),
+        }
+
+    print(json.dumps(asyncio.run(main())))
+
+
+def run_floor(x: XProcess, n: int) -> dict[str, Any]:
+    before = int(x.ask("count"))
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.refresh_bench", "floor", "--x", x.url, "--accounts", str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    figures["server_requests"] = int(x.ask("count")) - before
+    return figures
+
+
 def run_pass(url: str, x: XProcess) -> dict[str, Any]:
     before = int(x.ask("count"))
     out = subprocess.run(
@@ -264,9 +314,11 @@ def bench_backend(backend: str, n: int, tmp: Path) -> dict[str, Any]:
     x = XProcess(n)
     try:
         seeded = asyncio.run(seed(url, n))
-        first = run_pass(url, x)
+        floor1 = run_floor(x, n)
+        first = run_pass(url, x) | {"floor": floor1}
         x.ask("bump")
-        second = run_pass(url, x)
+        floor2 = run_floor(x, n)
+        second = run_pass(url, x) | {"floor": floor2}
     finally:
         x.close()
         if backend == "postgres":
@@ -282,47 +334,74 @@ def bench_backend(backend: str, n: int, tmp: Path) -> dict[str, Any]:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| backend | pass | accounts | requests (server) | ceil(N/100) | alerts | wall s | "
-        "accounts/s | peak RSS MB (before) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| backend | accounts | pass | requests (server) | alerts | wall s | floor s | "
+        "pass / floor | accounts/s | peak RSS MB (before) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         for label, key in (("1: first sighting", "pass1"), ("2: 1 % cross 50K", "pass2")):
             p = r[key]
             lines.append(
-                f"| {r['backend']} | {label} | {p['accounts']:,} | {p['server_requests']:,} | "
-                f"{math.ceil(r['accounts'] / 100):,} | {p['alerts']:,} | {p['seconds']:.1f} | "
+                f"| {r['backend']} | {r['accounts']:,} | {label} | {p['server_requests']:,} | "
+                f"{p['alerts']:,} | {p['seconds']:.1f} | {p['floor']['seconds']:.1f} | "
+                f"{p['seconds'] / p['floor']['seconds']:.2f} | "
                 f"{p['accounts'] / p['seconds']:,.0f} | {p['peak_rss_mb']:.0f} "
                 f"({p['rss_before_mb']:.0f}) |"
             )
     return "\n".join(lines)
 
 
+def memory_lines(results: list[dict[str, Any]]) -> list[str]:
+    """Peak RSS of a pass at the smallest and the largest size, per backend."""
+    lines = []
+    for backend in dict.fromkeys(r["backend"] for r in results):
+        runs = sorted((r for r in results if r["backend"] == backend), key=lambda r: r["accounts"])
+        if len(runs) < 2:
+            continue
+        small, large = runs[0], runs[-1]
+        peak = [max(r["pass1"]["peak_rss_mb"], r["pass2"]["peak_rss_mb"]) for r in (small, large)]
+        lines.append(
+            f"Peak RSS, {backend}: {peak[0]:.0f} MB at {small['accounts']:,} accounts, "
+            f"{peak[1]:.0f} MB at {large['accounts']:,} ({peak[1] - peak[0]:+.0f} MB)."
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("mode", nargs="?", default="bench", choices=["bench", "x-server", "pass"])
-    parser.add_argument("--accounts", type=int, default=100_000)
+    modes = ["bench", "x-server", "pass", "floor"]
+    parser.add_argument("mode", nargs="?", default="bench", choices=modes)
+    parser.add_argument("--accounts", default="10000,100000", help="sizes, comma-separated")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--db")
     parser.add_argument("--x")
     parser.add_argument("--json", action="store_true", help="print the raw figures")
     parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.accounts.split(",")]
     if args.mode == "x-server":
-        serve_x(args.accounts)
+        serve_x(sizes[0])
         return
     if args.mode == "pass":
         one_pass(args.db, args.x)
         return
+    if args.mode == "floor":
+        floor(args.x, sizes[0], CONCURRENCY)
+        return
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in args.backends.split(","):
-            print(f"{backend}: seeding {args.accounts:,} tracked accounts ...", file=sys.stderr)
-            results.append(bench_backend(backend, args.accounts, Path(tmp)))
-            print(json.dumps(results[-1]), file=sys.stderr)
-    report = (
-        table(results) + f"\n\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; {datetime.now(UTC):%Y-%m-%d}."
+        for n in sizes:
+            for backend in args.backends.split(","):
+                print(f"{backend}: seeding {n:,} tracked accounts ...", file=sys.stderr)
+                results.append(bench_backend(backend, n, Path(tmp)))
+                print(json.dumps(results[-1]), file=sys.stderr)
+    report = "\n\n".join(
+        [
+            table(results),
+            *memory_lines(results),
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}; {datetime.now(UTC):%Y-%m-%d}.",
+        ]
     )
     print(report)
     if args.write:
