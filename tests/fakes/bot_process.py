@@ -74,6 +74,12 @@ class BotProcess:
     def __init__(self, proc: asyncio.subprocess.Process, log: Path) -> None:
         self.proc = proc
         self.log = log
+        self.ended_by_test = False
+
+    @property
+    def died(self) -> bool:
+        """It exited on its own (a crash at start-up, say), not by `kill` or `stop`."""
+        return self.proc.returncode is not None and not self.ended_by_test
 
     @property
     def pid(self) -> int:
@@ -92,12 +98,14 @@ class BotProcess:
 
     async def kill(self) -> None:
         """SIGKILL: the process dies where it stands."""
+        self.ended_by_test = True
         if self.proc.returncode is None:
             self.proc.kill()
         await self.proc.wait()
 
     async def stop(self) -> None:
         """SIGTERM, as a deployment stops it (killed if it takes too long)."""
+        self.ended_by_test = True
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

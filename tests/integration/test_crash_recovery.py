@@ -151,8 +151,15 @@ class Bots:
         return new
 
     async def wait(self, condition: Callable[[], object], what: str, within: float = 30) -> None:
+        def holds() -> object:
+            # A bot that died on its own will never make the condition true: fail now,
+            # with its log, rather than after the whole `within`.
+            if dead := [b.pid for b in self.started if b.died]:
+                raise AssertionError(f"bot {dead} exited while waiting for {what}")
+            return condition()
+
         try:
-            await wait_until(condition, within=within, what=what)
+            await wait_until(holds, within=within, what=what)
         except AssertionError as err:
             raise AssertionError(f"{err}\n{self.logs()}") from None
 
