@@ -44,8 +44,10 @@ from core.models import (
 )
 from core.ports import DigestUseCases
 from core.profiles import Profiles
+from core.unit_of_work import held_writes
 from core.watchlist import Watchlists
 from core.workspace_config import SettingsView, WorkspaceConfig
+from core.workspace_settings import WorkspaceSettings
 
 Reply = (
     SearchResult
@@ -89,19 +91,28 @@ class Scout:
 
         `caller` is who sent it (None: the deployment's own console or command line).
         """
-        # X reads for this command are the workspace's (its budget share, if it has one).
-        spender = await self.workspaces.spender(scope) if self.workspaces else None
-        with spending_for(spender):
-            reply = await self._dispatch(command, scope, caller)
+        # The workspace's overrides, read once per command: they say whose X spend this
+        # is (its budget share, if it has one) and how its searches rank.
+        own = await self.workspaces.own(scope) if self.workspaces else None
+        spender = None
+        if self.workspaces is not None and own is not None:
+            spender = self.workspaces.spender_of(scope, own)
+        # What the command caches goes out in one transaction when it ends (X is not
+        # read twice within it: its own reads see what it holds).
+        async with held_writes():
+            with spending_for(spender):
+                reply = await self._dispatch(command, scope, caller, own)
         # Use cases that never touch X (watchlists, subscriptions, help) leave `source`
         # empty; the answer still comes from this bot, so it says which data it runs on.
         if not reply.source:
             reply = replace(reply, source=self.source)
         return reply
 
-    async def _search(self, request: SearchRequest, scope: Scope) -> SearchResult:
-        """A search ranked by the asking workspace's own settings, if it has any."""
-        tuning = await self.workspaces.tuning(scope) if self.workspaces else None
+    async def _search(self, request: SearchRequest, own: WorkspaceSettings | None) -> SearchResult:
+        """A search ranked by the asking workspace's own settings (`own`), if it has any."""
+        tuning = None
+        if self.workspaces is not None and own is not None:
+            tuning = self.workspaces.tuning_of(own)
         return await self.discovery.search(request, tuning=tuning)
 
     def _exports(self) -> Exports:
@@ -109,16 +120,22 @@ class Scout:
             raise ScoutError("Exports and charts are not enabled on this bot.")
         return self.exports
 
-    async def _dispatch(self, command: Command, scope: Scope, caller: Caller | None) -> Reply:
+    async def _dispatch(
+        self,
+        command: Command,
+        scope: Scope,
+        caller: Caller | None,
+        own: WorkspaceSettings | None,
+    ) -> Reply:
         match command:
             case FindInfluencers(request=request, export="csv"):
                 exports = self._exports()  # refused before X is read
-                found = await self._search(request, scope)
+                found = await self._search(request, own)
                 # Nobody found: the usual answer, whose hint names the cause, not an
                 # empty file.
                 return await exports.search_csv(found) if found.results else found
             case FindInfluencers(request=request):
-                return await self._search(request, scope)
+                return await self._search(request, own)
             case WatchlistCommand(action=WatchAction.EXPORT):
                 return await self._exports().watchlist_csv(scope)
             case WatchlistCommand(action=WatchAction.CHART, handles=handles, days=days):
@@ -144,7 +161,7 @@ class Scout:
             case SettingsCommand():
                 if self.workspaces is None:
                     raise ScoutError("Workspace settings are not enabled on this bot.")
-                return await self.workspaces.handle(command, scope, caller)
+                return await self.workspaces.handle(command, scope, caller, own=own)
             case HelpCommand(topic=topic):
                 if topic:
                     command_spec(topic)  # unknown topic -> BadInput

@@ -107,7 +107,10 @@ class WorkspaceConfig:
 
     async def tuning(self, scope: Scope) -> SearchTuning | None:
         """How the workspace's searches differ from the deployment's (None: they do not)."""
-        own = await self.own(scope)
+        return self.tuning_of(await self.own(scope))
+
+    def tuning_of(self, own: WorkspaceSettings) -> SearchTuning | None:
+        """`tuning` for overrides already read (`own`): a command reads them once."""
         if own.bounds is None and own.weights is None and own.min_relevance is None:
             return None
         d = self.defaults
@@ -119,27 +122,41 @@ class WorkspaceConfig:
 
     async def spender(self, scope: Scope) -> Spender:
         """Whose X spend a command from `scope` is, and the workspace's share if any."""
-        own = await self.own(scope)
+        return self.spender_of(scope, await self.own(scope))
+
+    @staticmethod
+    def spender_of(scope: Scope, own: WorkspaceSettings) -> Spender:
+        """`spender` for overrides already read (`own`)."""
         return Spender(workspace_key(scope.platform, scope.workspace), own.budget_usd)
 
     # --- the command ------------------------------------------------------------------
 
     async def handle(
-        self, command: SettingsCommand, scope: Scope, caller: Caller | None
+        self,
+        command: SettingsCommand,
+        scope: Scope,
+        caller: Caller | None,
+        *,
+        own: WorkspaceSettings | None = None,
     ) -> SettingsView:
+        """`own`: the workspace's overrides if this command already read them."""
         match command.action:
             case SettingsAction.SET:
                 _require_admin(caller)
-                return await self._set(command.values, scope, caller)
+                return await self._set(command.values, scope, caller, own)
             case SettingsAction.RESET:
                 _require_admin(caller)
-                return await self._reset(scope, caller)
-        return await self._view(scope, await self.own(scope))
+                return await self._reset(scope, caller, own)
+        return await self._view(scope, own if own is not None else await self.own(scope))
 
     async def _set(
-        self, values: tuple[tuple[str, str], ...], scope: Scope, caller: Caller | None
+        self,
+        values: tuple[tuple[str, str], ...],
+        scope: Scope,
+        caller: Caller | None,
+        own: WorkspaceSettings | None,
     ) -> SettingsView:
-        own = await self.own(scope)
+        own = own if own is not None else await self.own(scope)
         updated = own
         # Every value is read before anything is stored: one bad value changes nothing.
         for name, text in values:
@@ -152,8 +169,10 @@ class WorkspaceConfig:
             updated = with_value(updated, name, value)
         return await self._save(scope, own, updated, caller, done="Saved")
 
-    async def _reset(self, scope: Scope, caller: Caller | None) -> SettingsView:
-        own = await self.own(scope)
+    async def _reset(
+        self, scope: Scope, caller: Caller | None, own: WorkspaceSettings | None
+    ) -> SettingsView:
+        own = own if own is not None else await self.own(scope)
         if not any(setting_value(own, name) is not None for name in SETTING_NAMES):
             return await self._view(
                 scope,

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections import deque
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
 
+import aiosqlite
+import aiosqlite.context
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -96,6 +100,8 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             options.update(pool_size=SQLITE_POOL_SIZE, max_overflow=0)
         engine = create_async_engine(async_url, echo=echo, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _lean_cursors)
+        _skip_idle_commit_and_rollback(engine)
         return engine
     options = {}
     if async_url.startswith("postgresql+psycopg") and "connect_timeout" not in async_url:
@@ -115,6 +121,137 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
+
+
+def _in_transaction(connection: Any) -> bool:
+    """Whether SQLite has a transaction open on `connection` (a pooled aiosqlite one).
+
+    Read on the event loop's thread: `sqlite3.Connection.in_transaction` only asks
+    SQLite whether it is in autocommit mode. True when unsure, so the caller goes on.
+    """
+    try:
+        return bool(connection.dbapi_connection._connection._conn.in_transaction)
+    except (AttributeError, ValueError, sqlite3.Error):  # another driver, or closed
+        return True
+
+
+def _skip_idle_commit_and_rollback(engine: AsyncEngine) -> None:
+    """Make COMMIT and ROLLBACK free when SQLite has no transaction open.
+
+    Python's sqlite3 opens a transaction only before a write, so a read (and the reset
+    of a connection going back to the pool) leaves nothing to end, and sqlite3 itself
+    then does nothing; through aiosqlite that nothing still cost a round trip to the
+    connection's thread and back on every read (bench/RESULTS.md, Slack). Skipped here
+    for the same condition sqlite3 checks, so a failed write is still rolled back.
+    """
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(connection: Any) -> None:
+        if _in_transaction(connection):
+            commit(connection)
+
+    def do_rollback(connection: Any) -> None:
+        if _in_transaction(connection):
+            rollback(connection)
+
+    # Per engine (its own dialect object): other engines keep the driver's behaviour.
+    setattr(dialect, "do_commit", do_commit)  # noqa: B010 - a method, set on one instance
+    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
+
+
+# Rows a SELECT brings back with its execution (more are fetched as they are read).
+PREFETCH_ROWS = 500
+
+
+class _LeanCursor(aiosqlite.Cursor):
+    """An aiosqlite cursor that crosses to the connection's thread once per statement.
+
+    aiosqlite runs every cursor call on the connection's thread: creating the cursor,
+    executing, fetching and closing are four round trips for one SELECT, each a wake-up
+    of that thread and of the event loop (~20 % of the bot's loop under chat load,
+    bench/RESULTS.md, Slack). Here the statement runs with its first `PREFETCH_ROWS`
+    rows in one trip; creating and closing the cursor, which SQLite does in memory,
+    happen where they are called (the connection is opened without sqlite3's
+    same-thread check, and SQLAlchemy never uses one connection from two places at once).
+    """
+
+    _rows: deque[Any] | None = None
+    _more = True  # rows may remain past the prefetched ones
+
+    async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> Self:
+        cursor = self._cursor
+        params: Any = [] if parameters is None else parameters
+
+        def run() -> list[Any] | None:
+            cursor.execute(sql, params)
+            return None if cursor.description is None else cursor.fetchmany(PREFETCH_ROWS)
+
+        rows = await self._execute(run)  # type: ignore[no-untyped-call]
+        self._rows = None if rows is None else deque(rows)
+        self._more = rows is not None and len(rows) == PREFETCH_ROWS
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> Self:
+        self._rows, self._more = None, True
+        await super().executemany(sql, parameters)
+        return self
+
+    async def executescript(self, sql_script: str) -> Self:
+        self._rows, self._more = None, True
+        await super().executescript(sql_script)
+        return self
+
+    async def fetchone(self) -> Any:
+        if self._rows:
+            return self._rows.popleft()
+        if self._rows is not None and not self._more:
+            return None
+        return await super().fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> Iterable[Any]:
+        wanted = self.arraysize if size is None else size
+        rows = self._rows
+        if rows is None:
+            return await super().fetchmany(size)
+        taken = [rows.popleft() for _ in range(min(wanted, len(rows)))]
+        if len(taken) < wanted and self._more:
+            taken += await super().fetchmany(wanted - len(taken))
+        return taken
+
+    async def fetchall(self) -> Iterable[Any]:
+        rows, self._rows = self._rows, deque()
+        if rows is None:
+            return await super().fetchall()
+        if not self._more:
+            return list(rows)
+        self._more = False
+        return [*rows, *await super().fetchall()]
+
+    async def close(self) -> None:
+        self._rows, self._more = None, False
+        self._cursor.close()
+
+
+def _lean_cursors(dbapi_connection: Any, _record: Any) -> None:
+    """Give a new pooled aiosqlite connection `_LeanCursor`s (see there)."""
+    connection = getattr(dbapi_connection, "_connection", None)
+    if not isinstance(connection, aiosqlite.Connection):
+        return
+    try:  # opened with sqlite3's same-thread check (`?check_same_thread=true`): as it is
+        connection._conn.cursor().close()
+    except sqlite3.ProgrammingError:
+        return
+
+    def cursor() -> aiosqlite.context.Result[aiosqlite.Cursor]:
+        return aiosqlite.context.Result(_opened(_LeanCursor(connection, connection._conn.cursor())))
+
+    # An instance attribute: this connection only (SQLAlchemy calls `cursor()` on it).
+    connection.cursor = cursor  # type: ignore[method-assign]
+
+
+async def _opened(cursor: aiosqlite.Cursor) -> aiosqlite.Cursor:
+    return cursor
 
 
 def _open_sqlite_file(engine: AsyncEngine) -> None:

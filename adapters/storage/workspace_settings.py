@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, bindparam, delete, func, select
 
 from adapters.storage.sql import SqlRepository, dialect_insert
 from adapters.storage.tables import (
@@ -27,6 +28,21 @@ from core.workspace_settings import SettingsChange, WorkspaceSettings
 _settings = table(WorkspaceSettingsRow)
 _log = table(WorkspaceSettingsLogRow)
 _usage = table(WorkspaceUsageRow)
+
+# Read (and, for spend, written) by every command: built once, so each execution reuses
+# the statement, its cache key and its compiled form (bench/RESULTS.md, Slack).
+_ONE_WORKSPACE = select(_settings).where(
+    _settings.c.platform == bindparam("platform"), _settings.c.workspace == bindparam("workspace")
+)
+
+
+@cache
+def _add_spend(dialect: str) -> Any:
+    """Add `usd` to a workspace's day (INSERT ... ON CONFLICT DO UPDATE, values bound)."""
+    stmt = dialect_insert(dialect, _usage)
+    return stmt.on_conflict_do_update(
+        index_elements=["day", "workspace"], set_={"usd": _usage.c.usd + stmt.excluded.usd}
+    )
 
 
 def _columns(settings: WorkspaceSettings) -> dict[str, Any]:
@@ -73,11 +89,9 @@ class SqlWorkspaceSettingsStore(SqlRepository):
     """Settings per workspace, their change log, and spend per workspace."""
 
     async def workspace_settings(self, platform: str, workspace: str) -> WorkspaceSettings | None:
-        stmt = select(_settings).where(
-            and_(_settings.c.platform == platform, _settings.c.workspace == workspace)
-        )
+        params = {"platform": platform, "workspace": workspace}
         async with self._db.engine.connect() as conn:
-            row = (await conn.execute(stmt)).first()
+            row = (await conn.execute(_ONE_WORKSPACE, params)).first()
         return None if row is None else _settings_of(row)
 
     async def all_workspace_settings(self) -> dict[tuple[str, str], WorkspaceSettings]:
@@ -141,12 +155,10 @@ class SqlWorkspaceSettingsStore(SqlRepository):
 
     async def record_workspace_spend(self, day: date, workspace: str, *, usd: float) -> None:
         """Add to the workspace's day (atomic, so concurrent instances never lose spend)."""
-        stmt = dialect_insert(self._dialect, _usage).values(day=day, workspace=workspace, usd=usd)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["day", "workspace"], set_={"usd": _usage.c.usd + stmt.excluded.usd}
-        )
         async with self._db.engine.begin() as conn:
-            await conn.execute(stmt)
+            await conn.execute(
+                _add_spend(self._dialect), {"day": day, "workspace": workspace, "usd": usd}
+            )
 
     async def workspace_spent_usd(self, workspace: str, start: date, end: date) -> float:
         stmt = select(func.coalesce(func.sum(_usage.c.usd), 0.0)).where(
