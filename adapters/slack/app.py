@@ -43,6 +43,7 @@ from adapters.slack.render import (
     render_error,
     render_progress,
 )
+from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.sink import installation_tokens, single_token
 from core.commands import (
     COMMANDS,
@@ -257,11 +258,17 @@ class SlackHandlers:
         work: BackgroundWork,
         progress_after: float,
         home: SlackHome | None = None,
+        responses: ResponseUrls | None = None,
     ) -> None:
         self.scout = scout
         self.work = work
         self.progress_after = progress_after
         self.home = home
+        self.responses = responses
+
+    def _respond(self, respond: AsyncRespond) -> AsyncRespond:
+        """Bolt's `respond`, posting through the shared session when there is one."""
+        return respond if self.responses is None else self.responses.bind(respond)
 
     def register(self, app: AsyncApp) -> None:
         for name in SLASH_COMMANDS:
@@ -285,7 +292,9 @@ class SlackHandlers:
                 return
             await ack()
             self.work.spawn(
-                self.answer(command, scope, respond, client=client, caller=caller_of(body)),
+                self.answer(
+                    command, scope, self._respond(respond), client=client, caller=caller_of(body)
+                ),
                 f"slack {name}",
             )
 
@@ -296,7 +305,10 @@ class SlackHandlers:
             ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
         ) -> None:
             await ack()
-            self.work.spawn(self.track(body, str(action.get("value", "")), respond), "slack track")
+            self.work.spawn(
+                self.track(body, str(action.get("value", "")), self._respond(respond)),
+                "slack track",
+            )
 
         return on_track
 
@@ -310,7 +322,8 @@ class SlackHandlers:
         ) -> None:
             await ack()
             self.work.spawn(
-                self.share(body, str(action.get("value", "")), client, respond), "slack share"
+                self.share(body, str(action.get("value", "")), client, self._respond(respond)),
+                "slack share",
             )
 
         return on_share
@@ -321,7 +334,8 @@ class SlackHandlers:
         ) -> None:
             await ack()
             self.work.spawn(
-                self.audit_anyway(body, str(action.get("value", "")), respond), "slack audit"
+                self.audit_anyway(body, str(action.get("value", "")), self._respond(respond)),
+                "slack audit",
             )
 
         return on_audit_anyway
@@ -475,7 +489,7 @@ def oauth_settings(
     )
 
 
-def build_slack_app(
+def build_slack_app(  # noqa: PLR0913  past the settings every option is keyword-only
     scout: Scout,
     settings: SlackSettings,
     *,
@@ -485,6 +499,7 @@ def build_slack_app(
     progress_after: float = PROGRESS_AFTER_SECONDS,
     socket_mode: bool = False,
     home: SlackHome | None = None,
+    responses: ResponseUrls | None = None,
 ) -> AsyncApp:
     """The Bolt app for one Scout.
 
@@ -493,6 +508,8 @@ def build_slack_app(
     `adapters.slack.oauth.sql_stores`). The signing secret is needed for HTTP mode;
     Socket Mode requests arrive over an authenticated websocket instead. `home`
     (`build_slack_home`) serves the App Home tab; without it the tab stays empty.
+    `responses` posts every answer to a `response_url` over one shared session (its
+    owner closes it); without it each post opens its own, as Bolt's `respond` does.
     """
     signing_secret = secret(settings.slack_signing_secret)
     if not signing_secret and not socket_mode:
@@ -523,7 +540,7 @@ def build_slack_app(
     # take their base URL from this one, so SLACK_API_BASE_URL reaches every call.
     app.client.base_url = api_base_url(settings)
     SlackHandlers(
-        scout, work if work is not None else BackgroundWork(), progress_after, home
+        scout, work if work is not None else BackgroundWork(), progress_after, home, responses
     ).register(app)
     return app
 

@@ -22,6 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from adapters.slack.app import EVENTS_PATH, BackgroundWork, build_slack_app, uses_oauth
 from adapters.slack.home_publisher import SlackHome
 from adapters.slack.oauth import sql_stores
+from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.server import serve_http
 from bot.settings import Settings
 from bot.slack_entry import slack_home
@@ -103,6 +104,7 @@ class SlackBot:
     work: BackgroundWork
     secret: str = SIGNING_SECRET
     home: SlackHome | None = None
+    responses: ResponseUrls | None = None
 
     async def post(self, body: str, headers: dict[str, str], response_url: str = "") -> Sent:
         started = time.perf_counter()
@@ -183,17 +185,25 @@ async def running_slack_bot(
         # Home tabs republish at most every 50 ms here (seconds in production).
         installs_or_none = stores.get("installation_store")
         home = slack_home(svc, work, installation_store=installs_or_none, every=0.05)
+        responses = ResponseUrls()
         app = build_slack_app(
-            svc.scout, settings, work=work, progress_after=progress_after, home=home, **stores
+            svc.scout,
+            settings,
+            work=work,
+            progress_after=progress_after,
+            home=home,
+            responses=responses,
+            **stores,
         )
         try:
             async with (
                 serve_http(app, "127.0.0.1", 0) as url,
                 aiohttp.ClientSession() as http,
             ):
-                yield SlackBot(url, slack, http, svc, app, work, home=home)
+                yield SlackBot(url, slack, http, svc, app, work, home=home, responses=responses)
         finally:
             await work.drain(grace=10)
+            await responses.aclose()
 
 
 @pytest.fixture

@@ -125,6 +125,9 @@ class FakeSlack:
     hooks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # `time.perf_counter()` of each post to a hook, for latency measurements.
     hook_times: dict[str, list[float]] = field(default_factory=dict)
+    # Every post to a hook (refused ones too), in order: (hook id, the client's address);
+    # posts from one address came over one kept-alive connection.
+    hook_peers: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     socket_received: list[dict[str, Any]] = field(default_factory=list)
     # Bytes posted to each upload URL, by file id; completed files by id.
     uploaded: dict[str, bytes] = field(default_factory=dict)
@@ -682,6 +685,8 @@ class FakeSlack:
 
     async def _hook(self, request: web.Request) -> web.Response:
         hook = request.match_info["hook"]
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.hook_peers.append((hook, tuple(peer) if peer else ()))
         if hook not in self.hooks:
             return web.Response(status=404, text="no_service")
         if len(self.hooks[hook]) >= RESPONSE_URL_USES:
