@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -19,10 +18,12 @@ from adapters.slack.app import (
 )
 from adapters.slack.home_publisher import SlackHome
 from adapters.slack.oauth import sql_stores
+from adapters.slack.response_urls import ResponseUrls
 from adapters.slack.server import serve_http, socket_mode
 from adapters.slack.sink import DeliveredHook, SlackSink, installation_tokens, single_token
 from adapters.storage.database import Database
 from adapters.storage.home_viewers import SqlHomeViewers
+from bot.collector import settle_after_start_up
 from bot.settings import Settings
 from bot.wiring import Services
 from core.errors import ScoutError
@@ -54,6 +55,8 @@ async def run_slack(svc: Services, *, started: asyncio.Event | None = None) -> N
         assert s.slack_client_id is not None
         installation_store, state_store = await sql_stores(svc.database.engine, s.slack_client_id)
     work = BackgroundWork()
+    # One HTTP session for every answer posted to a response_url, closed on the way out.
+    responses = ResponseUrls()
     try:
         home = slack_home(svc, work, installation_store=installation_store)
         # Alerts and digests delivered to Slack refresh the Home tab of that team.
@@ -68,13 +71,11 @@ async def run_slack(svc: Services, *, started: asyncio.Event | None = None) -> N
             work=work,
             socket_mode=bool(app_token),
             home=home,
+            responses=responses,
         )
     except ValueError as err:
         raise ScoutError(str(err)) from None
-    # Everything built so far lives as long as the process: keep the cyclic collector
-    # from walking it again, which otherwise stalls the loop (and every ack) 150-250 ms
-    # now and then under load (bench/RESULTS.md, Slack).
-    gc.freeze()
+    settle_after_start_up()  # no collector pauses of 150-250 ms (and acks) under load
     try:
         if app_token:
             async with socket_mode(app, app_token):
@@ -89,6 +90,7 @@ async def run_slack(svc: Services, *, started: asyncio.Event | None = None) -> N
                 await _forever(started)
     finally:
         await work.drain(grace=DRAIN_SECONDS)
+        await responses.aclose()
 
 
 def build_home(svc: Services) -> Home:
