@@ -208,9 +208,9 @@ def one_pass(url: str, x_url: str) -> None:
         _, work = build_use_cases(settings, storage, x=x, clock=clock, sinks={})
         rss_before = _rss_mb()
         try:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = await work.refresher.run()
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             counts = await work.store.outbox_counts()
         finally:
             await x.aclose()
@@ -222,6 +222,7 @@ def one_pass(url: str, x_url: str) -> None:
             "alerts": len(report.alerts),
             "outbox_pending": counts[OutboxStatus.PENDING],
             "seconds": round(seconds, 2),
+            "cpu_seconds": round(cpu, 2),  # this process (every thread), the pass only
             "rss_before_mb": round(rss_before, 1),
             "peak_rss_mb": round(_peak_rss_mb(), 1),
             "stopped_early": report.stopped_early,
@@ -250,14 +251,15 @@ def floor(x_url: str, n: int, concurrency: int) -> None:
                 found += len(page.users)  # after the await: `found +=` would read it before
 
         try:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             await asyncio.gather(*(worker() for _ in range(concurrency)))
-            seconds = time.perf_counter() - started
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:
             await x.aclose()
         return {
             "found": found,
             "seconds": round(seconds, 2),
+            "cpu_seconds": round(cpu, 2),
             "peak_rss_mb": round(_peak_rss_mb(), 1),
         }
 

@@ -10,7 +10,10 @@ window resets (`RateLimit`). A `Pacer` turns that into permission to send:
 - a spent window is slept through with the injected `sleep`, in short steps that call
   `keepalive` (the refresh renews its claim lease there), for as many windows as it
   takes; a reset further away than `max_wait` is not waited for (`PaceStop`);
-- a source that never reports limits (the bundled sample) is not paced at all.
+- a source that never reports limits (the bundled sample) is not paced at all;
+- a worker sleeping through a reset runs `before_wait` as soon as none of our requests
+  is in flight (the refresh saves what it has looked up, so a process killed in the
+  long wait loses nothing it already paid for).
 
 Someone else spending the same window (a chat command's lookups) shows as a lower
 `remaining` than ours: the pacer then believes the lower figure. A 429 anyway marks
@@ -29,6 +32,7 @@ from core.ports import Clock
 
 Sleep = Callable[[float], Awaitable[None]]
 Keepalive = Callable[[], Awaitable[bool]]
+BeforeWait = Callable[[], Awaitable[None]]
 
 # X's reset is whole epoch seconds and clocks drift: wake a little after it
 RESET_MARGIN = timedelta(seconds=1)
@@ -80,11 +84,22 @@ class Pacer:
         return self._in_flight
 
     @property
+    def waiting(self) -> bool:
+        """Whether a worker is sleeping through a reset (the others wait for it)."""
+        return self._waiting
+
+    @property
     def reset_at(self) -> datetime | None:
         return self._reset_at
 
-    async def acquire(self, keepalive: Keepalive | None = None) -> None:
-        """Reserve one request, waiting for a window with room; `PaceStop` if too far."""
+    async def acquire(
+        self, keepalive: Keepalive | None = None, before_wait: BeforeWait | None = None
+    ) -> None:
+        """Reserve one request, waiting for a window with room; `PaceStop` if too far.
+
+        `before_wait` runs (lock released) while this worker sleeps through a reset, as
+        soon as no request is in flight (before the first sleep when none is).
+        """
         async with self._changed:
             while True:
                 self._expire()
@@ -97,7 +112,7 @@ class Pacer:
                     # a probe or another worker's sleep will tell us more
                     await self._changed.wait()
                     continue
-                await self._sleep_through(self._reset_at, keepalive)
+                await self._sleep_through(self._reset_at, keepalive, before_wait)
 
     async def release(self, rate: RateLimit | None, *, answered: bool = True) -> None:
         """The reserved request was answered (`rate`: its rate-limit headers) or failed
@@ -159,7 +174,9 @@ class Pacer:
                 self._left = max(0, rate.remaining - self._in_flight)
         # an answer from an older window says nothing about this one
 
-    async def _sleep_through(self, reset_at: datetime, keepalive: Keepalive | None) -> None:
+    async def _sleep_through(
+        self, reset_at: datetime, keepalive: Keepalive | None, before_wait: BeforeWait | None
+    ) -> None:
         """Sleep (lock released) until the window resets, calling `keepalive` on the way."""
         wait = (reset_at - self._clock.now()).total_seconds()
         if wait > self.max_wait + _SKEW:
@@ -169,7 +186,15 @@ class Pacer:
         try:
             until = reset_at + RESET_MARGIN
             self.waits += 1
+            saved = before_wait is None
             while (left := (until - self._clock.now()).total_seconds()) > 0:
+                if not saved and self._in_flight == 0:
+                    # Nothing of ours in flight any more: save what was looked up now, not
+                    # after the wait (a process killed while it waits loses nothing).
+                    saved = True
+                    assert before_wait is not None
+                    await before_wait()
+                    continue
                 chunk = min(self._step, math.ceil(left * 1000) / 1000)
                 await self._sleep(chunk)
                 self.waited += chunk

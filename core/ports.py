@@ -6,7 +6,7 @@ small fakes in `tests/fakes/`. All methods are async because every real adapter 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Protocol, TypeVar
 
@@ -327,8 +327,24 @@ class TierStateStore(Protocol):
         """
         ...
 
+    async def tracked_count(self, *, not_seen_since: datetime | None = None) -> int:
+        """How many accounts `tracked_user_ids` would return."""
+        ...
+
+    def tracked_user_id_pages(
+        self, *, not_seen_since: datetime | None = None, started: datetime, size: int = 1_000
+    ) -> AsyncIterator[list[str]]:
+        """`tracked_user_ids` in pages of at most `size`, read as the caller goes (memory
+        flat in the number tracked), for a pass that began at `started`.
+
+        An account saved after `started` (by the pass itself) is not met again in a later
+        page. So is one saved by anyone else while the pages are read: its tier is decided
+        in the next pass.
+        """
+        ...
+
     async def watchers(self, user_ids: Sequence[str]) -> dict[str, list[Watcher]]:
-        """The channels tracking each account."""
+        """The channels tracking each account (a refresh asks for a whole group at once)."""
         ...
 
     async def tier_states(self, user_ids: Sequence[str]) -> dict[tuple[str, str], TierState]:

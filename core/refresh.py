@@ -13,6 +13,13 @@ UTC for whole-hour periods) claimed through `JobClaims`: several instances on on
 database refresh each period once, and a claim whose owner died is taken over after
 its lease and resumes with the accounts not refreshed since the period began.
 
+The tracked accounts are read a page at a time and the answers are written a group of
+lookups at a time (`GROUP_LOOKUPS`): lookups go on while one writer task records the
+previous group (its charge, the states and watchers of all its accounts in one read,
+the tier changes, then the accounts and their snapshots), with at most one group
+waiting for it, so memory stays flat in the number tracked. A stopped pass writes what
+it has before it returns, and so does a pass about to sleep through a rate-limit reset.
+
 User lookups are paced at X's rate limit (`core.pacing`): a pass longer than one window
 sleeps through the resets, renewing its claim meanwhile. A pass that stops early for
 something that clears by itself (a rate limit too far off, X not answering) hands its
@@ -30,15 +37,18 @@ import time as _time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 from core.alerts import AccountUpdate, Tiering, Tierings, decide, growth, messages_for
 from core.costs import CostMeter
 from core.errors import BudgetExhausted, XApiError, XPaymentRequired, XRateLimited, XUnavailable
 from core.models import (
     AccountNotice,
+    AccountStatus,
     Cost,
     OutboxMessage,
     StateChange,
+    Tier,
     TierAlert,
     TierState,
     UsersPage,
@@ -54,11 +64,17 @@ from core.ports import (
     WorkspaceSettingsStore,
     XSource,
 )
-from core.tiers import DEFAULT_TIERS, TierBoundaries
+from core.refresh_groups import Feed, Group, Turn, Turns, Writer
+from core.tiers import DEFAULT_TIERS, TierBoundaries, tier_range
 
 log = logging.getLogger(__name__)
 
 LOOKUP_BATCH = 100
+# Lookups written together: one charge, one read of their states and watchers, one
+# write of their tier changes, one of their accounts and snapshots (1,500 accounts).
+GROUP_LOOKUPS = 15
+# Tracked ids read per page (a page is one short query).
+PAGE_SIZE = 1_000
 REFRESH_LEASE = timedelta(minutes=10)
 Sleep = Callable[[float], Awaitable[None]]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -108,8 +124,12 @@ class _Pass:
     notices: list[AccountNotice] = field(default_factory=list)
     cost: Cost = field(default_factory=Cost)
     stopped: str | None = None
+    # Users the budget holds: for lookups in flight, and answered ones not charged yet.
     reserved_users: int = 0
+    uncharged_users: int = 0
     tierings: Tierings = field(default_factory=lambda: Tierings({}))
+    writer: Writer | None = None
+    turns: Turns = field(default_factory=Turns)
 
 
 @dataclass
@@ -229,27 +249,52 @@ class Refresher:
         """One pass over every tracked account (or those not seen since a time: a resume)."""
         started = self._clock.now()
         t0 = _time.perf_counter()
-        ids = await self._store.tracked_user_ids(not_seen_since=not_seen_since)
-        batches = [ids[i : i + LOOKUP_BATCH] for i in range(0, len(ids), LOOKUP_BATCH)]
+        accounts = await self._store.tracked_count(not_seen_since=not_seen_since)
         state = _Pass(tierings=await self._tierings())
-        queue = iter(batches)
+        feed = Feed(
+            self._store.tracked_user_id_pages(
+                not_seen_since=not_seen_since, started=started, size=PAGE_SIZE
+            ),
+            LOOKUP_BATCH,
+        )
+        writer = state.writer = Writer(lambda group: self._write(group, state), GROUP_LOOKUPS)
 
         async def worker() -> None:
-            for batch in queue:  # a shared iterator: each batch goes to one worker
-                if state.stopped:
+            turn = Turn()
+            while state.stopped is None:
+                batch = await feed.next()  # each batch goes to one worker
+                if batch is None:
                     return
-                await self._batch(batch, state)
+                page = await self._lookup(batch, state, turn)
+                if page is None:
+                    return
+                state.uncharged_users += len(batch)
+                group = await writer.add(batch, page)
+                if self.pacer.waiting:
+                    await writer.drain()  # landed as the pass waits for a reset: save it
+                elif group is not None:
+                    await writer.written(group)
                 if on_batch is not None:
                     await on_batch()
 
-        await asyncio.gather(*(worker() for _ in range(min(self._concurrency, len(batches)))))
+        # A crash (or a cancel) loses at most the groups not written yet: their accounts
+        # are not marked seen, so the next pass looks them up again (X bills a read once
+        # a UTC day, and the meter, which never charged them, charges them then).
+        try:
+            workers = min(self._concurrency, math.ceil(accounts / LOOKUP_BATCH))
+            await asyncio.gather(*(worker() for _ in range(max(1, workers))))
+            # Stopped or done: what was looked up is written before the pass returns.
+            await writer.close()
+        finally:
+            await writer.cancel()
+            await feed.aclose()
         if state.stopped is None:
             # Only after a full pass: the states of accounts nobody tracks any more go.
             await self._store.forget_untracked(tierings=state.tierings.keys())
         report = RefreshReport(
             started_at=started,
             finished_at=self._clock.now(),
-            accounts=len(ids),
+            accounts=accounts,
             checked=state.checked,
             found=state.found,
             missing=tuple(state.missing),
@@ -270,21 +315,49 @@ class Refresher:
         )
         return report
 
+    async def _write(self, group: Group, state: _Pass) -> None:
+        """Charge a group's lookups, decide its accounts, then mark them seen."""
+        if not group.requests:
+            return
+        cost = await self._meter.charge(requests=group.requests, user_ids=group.charged)
+        state.cost = state.cost + cost
+        state.reserved_users -= group.reserved
+        state.uncharged_users -= group.reserved
+        now = self._clock.now()
+        await self._decide_batch(group.ids, group.by_id, now, state)
+        # Saving marks the accounts seen this period, so only after their tier changes are
+        # applied: a crash in between makes a resumed pass look them up again (the state
+        # already applied decides nothing twice) instead of skipping a crossing.
+        if group.by_id:
+            await self._accounts.save_users(list(group.by_id.values()), now)
+
+    async def _flush(self, state: _Pass) -> None:
+        """Write everything looked up so far (before a long wait, or a budget re-check)."""
+        if state.writer is not None:
+            await state.writer.drain()
+
     async def _tierings(self) -> Tierings:
         """Every workspace's tiering, read once per pass (not per batch)."""
         own = await self._settings.all_workspace_settings() if self._settings else {}
         return Tierings(own, bounds=self._bounds, margin=self._margin)
 
     async def _reserve(self, state: _Pass, users: int) -> bool:
-        """Budget check that counts lookups still in flight, so workers never overspend."""
+        """Budget check that counts lookups in flight and those answered but not charged
+        yet (at their worst case), so workers never overspend. Refused so, it charges
+        what was answered and asks again: a lookup is refused only as it would be with
+        every answer charged at once."""
         async with self._budget_lock:
-            if not await self._meter.affordable(0, state.reserved_users + users):
-                return False
+            while not await self._meter.affordable(0, state.reserved_users + users):
+                if state.uncharged_users <= 0:
+                    return False
+                await self._flush(state)
             state.reserved_users += users
             return True
 
-    async def _lookup(self, batch: Sequence[str], state: _Pass) -> tuple[XUser, ...] | None:
-        """One request for up to 100 ids, paced at X's rate limit; None to stop."""
+    async def _lookup(self, batch: Sequence[str], state: _Pass, turn: Turn) -> UsersPage | None:
+        """One request for up to 100 ids, paced at X's rate limit; None to stop.
+
+        The answer keeps its budget reservation until its group is charged."""
         claim = _CLAIM.get()
         if claim is not None and claim.lost:
             _stop(state, "another bot instance took over this refresh")
@@ -292,28 +365,22 @@ class Refresher:
         if not await self._reserve(state, len(batch)):
             _stop(state, f"the monthly X budget would be exceeded by the next lookup; {_NEXT}")
             return None
+        page: UsersPage | None = None
         try:
-            page = await self._paced(batch, state, claim)
-            if page is None:
-                return None
-            # Await first, then add: `state` is shared with the other workers.
-            cost = await self._meter.charge(requests=1, user_ids=[u.id for u in page.users])
-            state.cost = state.cost + cost
+            page = await self._paced(batch, state, claim, turn)
         except (BudgetExhausted, XPaymentRequired) as err:
             _stop(state, f"{_words(err)}; {_NEXT}")  # money: the next period, not the next tick
-            return None
         except XUnavailable as err:
             _stop(state, f"{_words(err)}; {_NEXT}", resume_at=self._clock.now())
-            return None
         except XApiError as err:
             _stop(state, f"{_words(err)}; {_NEXT}")
-            return None
         finally:
-            state.reserved_users -= len(batch)
-        return page.users
+            if page is None:
+                state.reserved_users -= len(batch)
+        return page
 
     async def _paced(
-        self, batch: Sequence[str], state: _Pass, claim: _Claim | None
+        self, batch: Sequence[str], state: _Pass, claim: _Claim | None, turn: Turn
     ) -> UsersPage | None:
         """Reserve a request of the window, send it, tell the pacer what X said."""
 
@@ -323,8 +390,9 @@ class Refresher:
 
         reset_at: datetime | None = None
         for _ in range(_MAX_RATE_LIMITED):
+            await state.turns.wait(turn.barrier)
             try:
-                await self.pacer.acquire(keepalive)
+                await self.pacer.acquire(keepalive, lambda: self._flush(state))
             except PaceStop as stop:
                 if stop.reset_at is not None:
                     _stop(state, _spent_until(stop.reset_at, self._clock.now()), stop.reset_at)
@@ -334,17 +402,21 @@ class Refresher:
             if state.stopped is not None:
                 await self.pacer.release(None, answered=False)
                 return None
+            seq = state.turns.send()
             try:
                 page = await self._x.users_by_ids(list(batch))
             except XRateLimited as err:
                 await self.pacer.limited(err.reset_at)
+                turn.barrier = await state.turns.land(seq)
                 reset_at = err.reset_at or reset_at
                 log.info("refresh: X rate limit (429); waiting for the window to reset")
                 continue
             except BaseException:
                 await self.pacer.release(None, answered=False)
+                turn.barrier = await state.turns.land(seq)
                 raise
             await self.pacer.release(page.rate_limit)
+            turn.barrier = await state.turns.land(seq)
             return page
         resume = reset_at or self._clock.now()
         _stop(
@@ -354,20 +426,6 @@ class Refresher:
             resume,
         )
         return None
-
-    async def _batch(self, batch: Sequence[str], state: _Pass) -> None:
-        users = await self._lookup(batch, state)
-        if users is None:
-            return
-        now = self._clock.now()
-        wanted = set(batch)
-        by_id = {u.id: u for u in users if u.id in wanted}
-        await self._decide_batch(batch, by_id, now, state)
-        # Saving marks the accounts seen this period, so only after their tier changes are
-        # applied: a crash in between makes a resumed pass look them up again (the state
-        # already applied decides nothing twice) instead of skipping a crossing.
-        if by_id:
-            await self._accounts.save_users(list(by_id.values()), now)
 
     async def _decide_batch(
         self, batch: Sequence[str], by_id: dict[str, XUser], now: datetime, state: _Pass
@@ -383,7 +441,10 @@ class Refresher:
         decided: list[_Decided] = []
         for uid in batch:
             for tiering, channels in state.tierings.grouped(watchers.get(uid, [])):
-                update = _decide(uid, states.get((uid, tiering.key)), by_id.get(uid), now, tiering)
+                old, user = states.get((uid, tiering.key)), by_id.get(uid)
+                if _steady(old, user, tiering):
+                    continue  # what `decide` would find too, in a fraction of its time
+                update = _decide(uid, old, user, now, tiering)
                 if update is not None:
                     decided.append(_Decided(update, channels))
         if not decided:
@@ -443,6 +504,36 @@ def _decide(
         tiering=tiering.key,
         rebaseline=tiering.stale(old),
     )
+
+
+# Per (boundaries, margin): each confirmed tier's widened band as whole followers,
+# [low, high): `confirmed_tier`'s exact hysteresis test, worked out once.
+_BANDS: dict[tuple[TierBoundaries, float], dict[Tier | None, tuple[int, int | None]]] = {}
+
+
+def _band(tier: Tier | None, bounds: TierBoundaries, margin: float) -> tuple[int, int | None]:
+    bands = _BANDS.setdefault((bounds, margin), {})
+    band = bands.get(tier)
+    if band is None:
+        low, high = (0, bounds.nano) if tier is None else tier_range(tier, bounds)
+        m = Fraction(str(margin))
+        # followers (whole) >= x  <=>  followers >= ceil(x); and likewise for <
+        band = (math.ceil(low * (1 - m)), None if high is None else math.ceil(high * (1 + m)))
+        bands[tier] = band
+    return band
+
+
+def _steady(old: TierState | None, user: XUser | None, tiering: Tiering) -> bool:
+    """Whether `decide` would record nothing: an active account, not renamed, still in
+    the widened band of its confirmed tier, decided under the tiering's settings."""
+    if old is None or user is None or old.status is AccountStatus.MISSING:
+        return False
+    if not 0 <= tiering.margin < 1 or tiering.stale(old):
+        return False
+    if user.username.lower() != old.username.lower():
+        return False
+    low, high = _band(old.tier, tiering.bounds, tiering.margin)
+    return low <= user.followers and (high is None or user.followers < high)
 
 
 def _named(update: AccountUpdate, watchers: list[Watcher]) -> AccountUpdate:

@@ -89,6 +89,9 @@ class AccountRow(Base):
     """The latest known profile of an X account."""
 
     __tablename__ = "accounts"
+    # The watchlist refresh reads tracked accounts least recently seen first, a page at
+    # a time from where the last page ended (migration 0010).
+    __table_args__ = (Index("ix_accounts_last_seen_user", "last_seen_at", "user_id"),)
 
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     username: Mapped[str] = mapped_column(String(64))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 
@@ -14,25 +15,39 @@ from core.models import Cost
 _usage = table(XUsageRow)
 _reads = table(XReadRow)
 
+_MARK_SQLITE = (
+    "INSERT INTO x_reads (day, kind, resource_id) VALUES (?, ?, ?) "
+    "ON CONFLICT (day, kind, resource_id) DO NOTHING"
+)
+_MARK_POSTGRES = (
+    "INSERT INTO x_reads (day, kind, resource_id) "
+    "SELECT %(day)s::date, %(kind)s, json_array_elements_text(%(ids)s::json) "
+    "ON CONFLICT (day, kind, resource_id) DO NOTHING"
+)
+
 
 class SqlUsageLedger(SqlRepository):
     """The `x_usage` counters and the `x_reads` markers."""
 
     async def mark_read(self, day: date, kind: str, *, ids: Sequence[str]) -> int:
-        """Remember `ids` of `kind` as read on `day`; return how many were new that day."""
+        """Remember `ids` of `kind` as read on `day`; return how many were new that day.
+
+        One statement for any number of ids (a refresh group charges thousands): an
+        `executemany` of tuples on SQLite, one JSON array on PostgreSQL; the
+        driver's row count is the rows actually inserted.
+        """
         unique = sorted(set(ids))
         if not unique:
             return 0
-        stmt = (
-            dialect_insert(self._dialect, _reads)
-            .on_conflict_do_nothing(index_elements=["day", "kind", "resource_id"])
-            .returning(_reads.c.resource_id)
-        )
-        rows = [{"day": day, "kind": kind, "resource_id": rid} for rid in unique]
         async with self._db.engine.begin() as conn:
-            # One multi-row INSERT per batch; RETURNING yields only rows actually inserted.
-            inserted = (await conn.execute(stmt, rows)).scalars().all()
-        return len(inserted)
+            if self._dialect == "postgresql":
+                result = await conn.exec_driver_sql(
+                    _MARK_POSTGRES, {"day": day, "kind": kind, "ids": json.dumps(unique)}
+                )
+            else:
+                rows = [(day.isoformat(), kind, rid) for rid in unique]
+                result = await conn.exec_driver_sql(_MARK_SQLITE, rows)
+        return max(0, result.rowcount)
 
     async def record_usage(
         self, day: date, *, requests: int, posts_read: int, users_read: int, usd: float

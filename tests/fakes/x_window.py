@@ -17,7 +17,7 @@ rate-limit windows, in seconds of wall time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -159,6 +159,20 @@ class LightTierStates:
             else [i for i in self.ids if i not in seen or seen[i] < not_seen_since]
         )
         return sorted(ids, key=lambda i: seen.get(i, _NEVER))
+
+    async def tracked_count(self, *, not_seen_since: datetime | None = None) -> int:
+        return len(await self.tracked_user_ids(not_seen_since=not_seen_since))
+
+    async def tracked_user_id_pages(
+        self,
+        *,
+        not_seen_since: datetime | None = None,
+        started: datetime,
+        size: int = 1_000,
+    ) -> AsyncIterator[list[str]]:
+        ids = await self.tracked_user_ids(not_seen_since=not_seen_since)
+        for start in range(0, len(ids), size):
+            yield ids[start : start + size]
 
     async def watchers(self, user_ids: Sequence[str]) -> dict[str, list[Watcher]]:
         return {}

@@ -6,7 +6,7 @@ compare-and-set versions and the outbox the way `adapters/storage/tier_states.py
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -57,6 +57,18 @@ class MemoryTierStates:
             or uid not in self.storage.seen_at
             or self.storage.seen_at[uid] < not_seen_since
         ]
+
+    async def tracked_count(self, *, not_seen_since: datetime | None = None) -> int:
+        return len(await self.tracked_user_ids(not_seen_since=not_seen_since))
+
+    async def tracked_user_id_pages(
+        self,
+        *,
+        not_seen_since: datetime | None = None,
+        started: datetime,  # noqa: ARG002  the port's signature
+        size: int = 1_000,  # noqa: ARG002
+    ) -> AsyncIterator[list[str]]:
+        yield await self.tracked_user_ids(not_seen_since=not_seen_since)
 
     async def watchers(self, user_ids: Sequence[str]) -> dict[str, list[Watcher]]:
         found: dict[str, list[Watcher]] = {}
