@@ -63,18 +63,31 @@ def pin_load(pinned: bool) -> int | None:
 
 
 class TimedX(FakeXServer):
-    """The fake X, noting when each request arrived, to count a search's round trips."""
+    """The fake X, noting when each request arrived, to count a search's round trips.
+
+    It answers `answer_after` seconds after a request arrived, its own matching done
+    within that time (as X's own work is within its latency), not after it: the plain
+    fake sleeps first and then matches (~4-6 ms), which under load queued on its loop
+    and counted against the bot. `served` keeps how long each answer actually took.
+    """
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.arrivals: list[float] = []
+        self.served: list[float] = []
+        self.answer_after = 0.0
 
     @web.middleware
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        self.arrivals.append(time.monotonic())
-        return await super()._middleware(request, handler)
+        arrived = time.monotonic()
+        self.arrivals.append(arrived)
+        response = await super()._middleware(request, handler)
+        if (left := arrived + self.answer_after - time.monotonic()) > 0:
+            await asyncio.sleep(left)
+        self.served.append(time.monotonic() - arrived)
+        return response
 
 
 def round_trips(arrivals: list[float], latency: float) -> int:
@@ -89,11 +102,12 @@ def round_trips(arrivals: list[float], latency: float) -> int:
 
 def serve_x(latency: float) -> None:
     """Child process: the fake X. Prints its URL; to each `mark` line on stdin answers
-    `<requests> <round trips>` since the previous mark; exits on SIGTERM or EOF."""
+    `<requests> <round trips> <served p50 ms> <served p99 ms>` since the previous mark;
+    exits on SIGTERM or EOF."""
 
     async def main() -> None:
         async with TimedX(bearer=X_TOKEN) as fake_x:
-            fake_x.set_latency(latency)
+            fake_x.answer_after = latency
             # the load measures the bot, not X's windows: no search or count is refused
             fake_x.set_rate_limit("search", limit=1_000_000)
             fake_x.set_rate_limit("counts", limit=1_000_000)
@@ -102,11 +116,14 @@ def serve_x(latency: float) -> None:
             reader = asyncio.StreamReader()
             await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
             loop.add_signal_handler(signal.SIGTERM, reader.feed_eof)
-            seen = 0
+            seen = served = 0
             while await reader.readline():
                 new = fake_x.arrivals[seen:]
                 seen = len(fake_x.arrivals)
-                print(len(new), round_trips(new, latency), flush=True)
+                times = sorted(fake_x.served[served:]) or [0.0]
+                served = len(fake_x.served)
+                p50, p99 = (times[min(len(times) - 1, int(q * len(times)))] for q in (0.5, 0.99))
+                print(len(new), round_trips(new, latency), p50 * 1000, p99 * 1000, flush=True)
 
     asyncio.run(main())
 
@@ -117,6 +134,7 @@ class XProcess:
     def __init__(self, proc: asyncio.subprocess.Process, url: str) -> None:
         self.proc, self.url = proc, url
         self.requests = 0
+        self.served = (0.0, 0.0)
 
     @classmethod
     async def start(cls, module: str, latency: float) -> XProcess:
@@ -131,14 +149,16 @@ class XProcess:
         return cls(proc, url)
 
     async def mark(self) -> tuple[int, int]:
-        """Requests and sequential round trips since the previous mark."""
+        """Requests and sequential round trips since the previous mark (`served` then
+        holds the p50 and p99 ms the fake X took to answer them)."""
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
         self.proc.stdin.write(b"mark\n")
         await self.proc.stdin.drain()
-        requests, trips = map(int, (await self.proc.stdout.readline()).split())
-        self.requests += requests
-        return requests, trips
+        requests, trips, p50, p99 = (await self.proc.stdout.readline()).split()
+        self.requests += int(requests)
+        self.served = (float(p50), float(p99))
+        return int(requests), int(trips)
 
     async def stop(self) -> None:
         await self.mark()

@@ -42,6 +42,7 @@ class Phase:
     x_cpu: float | None = None  # s, the fake X's
     load_cpu: float | None = None  # s, this process's: the load and the fake chat server
     x_requests: int = 0
+    x_served: tuple[float, float] = (0.0, 0.0)  # ms, p50 and p99 the fake X took to answer
 
 
 @dataclass
@@ -97,6 +98,7 @@ async def drive(
             for a, b in zip(before, after, strict=True)
         )
         phase.x_requests = (await x.mark())[0]
+        phase.x_served = x.served
         phases.append(phase)
     await calibrate()
     return Load(phases, trips, alone, latency)
@@ -125,7 +127,8 @@ def tables(load: Load, first_name: str, answer_name: str) -> list[str]:
             f"- {first_name} p99 under 50 ms: "
             f"**{'met' if pct(p.first, 0.99) < 50 else 'NOT met'}**; answer p50 / X floor "
             f"= **{ratio:.2f}x** ({'met' if ratio <= 1.5 else 'NOT met'}, bar 1.5x); "
-            f"answers that showed progress first: {p.progress}.",
+            f"answers that showed progress first: {p.progress}; the X stand-in answered "
+            f"in p50 {p.x_served[0]:.0f} ms, p99 {p.x_served[1]:.0f} ms.",
             "",
         ]
     lines.append(
