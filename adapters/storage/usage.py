@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from adapters.storage.sql import SqlRepository, dialect_insert
 from adapters.storage.tables import XReadRow, XUsageRow, table
@@ -24,6 +26,29 @@ _MARK_POSTGRES = (
     "SELECT %(day)s::date, %(kind)s, json_array_elements_text(%(ids)s::json) "
     "ON CONFLICT (day, kind, resource_id) DO NOTHING"
 )
+
+
+@cache
+def _add_usage(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (day) DO UPDATE adding to the counters, values bound at
+    execution: built once, as every X request of every search runs it (its cache key
+    was ~8 % of the chat loop, bench/RESULTS.md, Slack)."""
+    stmt = dialect_insert(dialect, _usage).values(
+        day=bindparam("day"),
+        requests=bindparam("requests"),
+        posts_read=bindparam("posts_read"),
+        users_read=bindparam("users_read"),
+        usd=bindparam("usd"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["day"],
+        set_={
+            "requests": _usage.c.requests + stmt.excluded.requests,
+            "posts_read": _usage.c.posts_read + stmt.excluded.posts_read,
+            "users_read": _usage.c.users_read + stmt.excluded.users_read,
+            "usd": _usage.c.usd + stmt.excluded.usd,
+        },
+    )
 
 
 class SqlUsageLedger(SqlRepository):
@@ -53,20 +78,15 @@ class SqlUsageLedger(SqlRepository):
         self, day: date, *, requests: int, posts_read: int, users_read: int, usd: float
     ) -> None:
         """Add to the day's counters (atomic, so concurrent instances never lose counts)."""
-        stmt = dialect_insert(self._dialect, _usage).values(
-            day=day, requests=requests, posts_read=posts_read, users_read=users_read, usd=usd
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["day"],
-            set_={
-                "requests": _usage.c.requests + stmt.excluded.requests,
-                "posts_read": _usage.c.posts_read + stmt.excluded.posts_read,
-                "users_read": _usage.c.users_read + stmt.excluded.users_read,
-                "usd": _usage.c.usd + stmt.excluded.usd,
-            },
-        )
+        values = {
+            "day": day,
+            "requests": requests,
+            "posts_read": posts_read,
+            "users_read": users_read,
+            "usd": usd,
+        }
         async with self._db.engine.begin() as conn:
-            await conn.execute(stmt)
+            await conn.execute(_add_usage(self._dialect), values)
 
     async def spent_usd(self, start: date, end: date) -> float:
         """Dollars recorded for days in [start, end]."""
