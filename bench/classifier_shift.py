@@ -50,7 +50,7 @@ from core import fake_followers_params
 from core.fake_followers import feature_values, profile_of
 from core.models import XUser
 
-LAMBDA = 3.0  # the shipped choice (bench/RESULTS.md, "Fake-follower classifier")
+LAMBDA = 3.0  # the shipped choice (bench/train_classifier.py: MIN_LAMBDA, the 1-SE rule)
 THRESHOLD = fake_followers_params.THRESHOLD
 FOLDS = 10
 SEED = 20261203

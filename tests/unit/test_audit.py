@@ -456,7 +456,7 @@ async def test_scout_dispatches_audits() -> None:
 def test_candidate_suspicion_uses_the_classifier_for_fake_looking_profiles() -> None:
     # 1,500 followers, yet following 45,000, 40 posts, never liked one, on no lists:
     # the hand-set rules see the follow ratio and the empty bio; the classifier adds the
-    # rest without repeating those two.
+    # rest without repeating those two (its strongest, the few posts).
     odd = XUser(
         id="7",
         username="growth_guru",
@@ -468,9 +468,7 @@ def test_candidate_suspicion_uses_the_classifier_for_fake_looking_profiles() -> 
     )
     score, reasons = suspicion_signals(odd, None, None, NOW, EngagementNorms())
     learned = [r.text for r in reasons if r.text.startswith("profile resembles fake accounts")]
-    assert learned == [
-        "profile resembles fake accounts (over 99%): only 40 posts, never liked a post"
-    ]
+    assert learned == ["profile resembles fake accounts (over 99%): only 40 posts"]
     assert FakeClassifier().judge(odd, NOW).likely_fake
     # the learned signal adds its weight on top of the hand-set ones
     without = [r for r in reasons if not r.text.startswith("profile resembles")]
