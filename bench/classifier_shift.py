@@ -124,14 +124,15 @@ def slice_holdouts(examples: list[Example], accounts: list[Account]) -> tuple[li
     return lines, f"{worst[1]} ({worst[0]:.3f} of people flagged)"
 
 
-def out_of_fold(examples: list[Example]) -> tuple[list[float], list[Fit]]:
-    """Each account's probability from the fold model that did not see it."""
+def out_of_fold(examples: list[Example]) -> tuple[list[float], list[Fit], list[int]]:
+    """Each account's probability from the fold model that did not see it, the fold
+    models, and each account's fold."""
     folds = stratified_folds([e.fake for e in examples], FOLDS, SEED)
     models = [
         fit([e for e, f in zip(examples, folds, strict=True) if f != k], LAMBDA)
         for k in range(FOLDS)
     ]
-    return [predict(models[f], e) for e, f in zip(examples, folds, strict=True)], models
+    return [predict(models[f], e) for e, f in zip(examples, folds, strict=True)], models, folds
 
 
 def _example(user: XUser, seen: datetime, fake: int) -> Example:
@@ -205,10 +206,10 @@ PERTURBATIONS: dict[str, tuple[int, Change]] = {
 }
 
 
-def perturbed(examples: list[Example], accounts: list[Account]) -> list[str]:
+def perturbed(
+    examples: list[Example], accounts: list[Account], models: list[Fit], folds: list[int]
+) -> list[str]:
     """Out-of-fold scores of one class changed as another source would differ."""
-    folds = stratified_folds([e.fake for e in examples], FOLDS, SEED)
-    _, models = out_of_fold(examples)
     rng = random.Random(SEED)
     lines: list[str] = []
     for name, (cls, change) in PERTURBATIONS.items():
@@ -252,7 +253,7 @@ def section(data: str) -> str:
     examples, accounts = load(Path(data))
     labels = [e.fake for e in examples]
     slices, worst = slice_holdouts(examples, accounts)
-    scores, _ = out_of_fold(examples)
+    scores, models, folds = out_of_fold(examples)
     header = "| group | people / fakes | accuracy | AUC | people flagged | fakes caught |"
     return "\n".join(
         [
@@ -275,7 +276,7 @@ def section(data: str) -> str:
             "",
             "| change | accounts | result |",
             "|---|---|---|",
-            *perturbed(examples, accounts),
+            *perturbed(examples, accounts, models, folds),
             "",
             "Reliability (pooled 10-fold out-of-fold probabilities):",
             "",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -47,8 +47,6 @@ _Row = dict[str, Any]
 class SqlSearchCache(SqlRepository):
     """The `search_cache` table: one JSON payload per key and day."""
 
-    _cache_writes: _GroupCommit
-
     async def get_cached(self, key: str, day: date, *, kind: type[CachedT]) -> CachedT | None:
         """The `kind` stored under `key` for `day`, if any (or held by this command)."""
         writes = unit_of_work.current()
@@ -78,11 +76,12 @@ class SqlSearchCache(SqlRepository):
 
     async def _write_rows(self, rows: list[_Row]) -> None:
         """Upsert `rows`, with whatever other writers are committing now."""
-        try:
-            writes = self._cache_writes
-        except AttributeError:  # set here: the composite stores have no __init__ of their own
-            writes = self._cache_writes = _GroupCommit(self._db)
-        await writes.write(rows)
+        await self._cache_writes.write(rows)
+
+    @cached_property
+    def _cache_writes(self) -> _GroupCommit:
+        # Made on first use: the composite stores share `SqlRepository.__init__`.
+        return _GroupCommit(self._db)
 
 
 _Waiting = list[tuple[list[_Row], "asyncio.Future[None]"]]
