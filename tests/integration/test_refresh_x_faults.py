@@ -94,7 +94,7 @@ async def world(sqlite_url: str) -> AsyncIterator[World]:
         w.x = TweepyXSource(
             X_TEST_TOKEN,
             base_url=server.base_url,
-            timeout=0.3,  # a hang of a second is past it
+            timeout=1.0,  # a hang of 2.5 s is past it; a loaded CI machine still answers in time
             max_retries=2,
             backoff_base=0.01,
             sleep=w.sleep,
@@ -222,7 +222,7 @@ async def test_a_long_503_burst_stops_with_a_reason_and_the_next_tick_resumes(
 
 
 async def test_a_hang_past_the_client_timeout_is_retried(world: World) -> None:
-    world.server.fail_next(USERS, 200, kind="hang", hold=1.5, after=1)
+    world.server.fail_next(USERS, 200, kind="hang", hold=2.5, after=1)
     report = await world.refresher().run_due()
     assert report is not None
     assert report.complete, report.stopped_early
@@ -234,7 +234,7 @@ async def test_a_hang_past_the_client_timeout_is_retried(world: World) -> None:
 async def test_hangs_on_every_attempt_stop_the_pass_and_the_next_tick_resumes(
     world: World,
 ) -> None:
-    world.server.fail_next(USERS, 200, kind="hang", hold=1.5, times=3, after=1)
+    world.server.fail_next(USERS, 200, kind="hang", hold=2.5, times=3, after=1)
     refresher = world.refresher(concurrency=1)
     first = await refresher.run_due()
     assert first is not None
