@@ -611,7 +611,8 @@ Limits, honestly:
   and the empty bio. 98.6 % of these people wrote a bio (they were found by their
   posts) against 81 % of the fakes, so the fit made an empty bio worth +2.7 in
   log-odds; people who mostly read often leave it empty. Held at +0.7 (x2 in odds),
-  and the bio's length at 0 (fitted, it learned the same artefact back). The threshold {THRESHOLD} is set for people unlike the training mix (about 1 in 50
+  and the bio's length at 0 (fitted, it learned the same artefact back).
+- The threshold {THRESHOLD} is set for people unlike the training mix (about 1 in 50
   flagged in the worst held-out slice; see "Fake-follower classifier under shift").
 """
 
