@@ -2,8 +2,8 @@
 
 Reads a sample of `GET /2/users/:id/followers` (most recent first, up to 1,000 a page),
 scores each follower with the fake-account classifier (`core.fake_followers`) and reports the
-share of likely fakes with a Wilson 95 % interval, the signals seen most, and what the
-reads cost. Every X read goes through the `CostMeter`; an audit dearer than a setting
+share of likely fakes with a Wilson 95 % interval, a wider one that also allows for the
+classifier's own error rates, the signals seen most, and what the reads cost. Every X read goes through the `CostMeter`; an audit dearer than a setting
 asks first; a repeat of the same audit within the UTC day is served from storage.
 """
 
@@ -19,7 +19,7 @@ from datetime import date
 
 from core.costs import CostMeter
 from core.errors import BadInput, ScoutError, UnknownHandle, XRateLimited, XUnavailable
-from core.fake_followers import SIGNAL_LABELS, FakeClassifier, FakeVerdict
+from core.fake_followers import SIGNAL_LABELS, ErrorRates, FakeClassifier, FakeVerdict
 from core.models import AuditNeedsConfirmation, AuditResult, Cost, ReasonCount, XUser
 from core.ports import AccountStore, AuditStore, Clock, XSource
 
@@ -64,6 +64,21 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, flo
     low = 0.0 if successes <= 0 else min(share, max(0.0, centre - half))
     high = 1.0 if successes >= n else max(share, min(1.0, centre + half))
     return low, high
+
+
+def share_interval(flagged: int, n: int, errors: ErrorRates) -> tuple[float, float]:
+    """95 % bounds on the share of followers that are fake, allowing for the model's error.
+
+    The Wilson interval bounds the share the classifier flags; a flagged share p comes
+    from a true share t as p = FPR + (TPR - FPR) * t (Rogan and Gladen, 1978). Solving
+    for t at the least favourable error rates in `errors` widens it: the low end assumes
+    the most people flagged and the most fakes caught, the high end the fewest of both.
+    """
+    low, high = wilson_interval(flagged, n)
+    (fp_low, fp_high), (tp_low, tp_high) = errors.people_flagged, errors.fakes_caught
+    true_low = (low - fp_high) / (tp_high - fp_high)
+    true_high = (high - fp_low) / (tp_low - fp_low)
+    return max(0.0, min(1.0, true_low)), max(0.0, min(1.0, true_high))
 
 
 def top_reasons(verdicts: Sequence[FakeVerdict], limit: int) -> tuple[ReasonCount, ...]:
@@ -240,6 +255,8 @@ class Audits:
         n = len(verdicts)
         fakes = sum(1 for v in verdicts if v.likely_fake)
         low, high = wilson_interval(fakes, n)
+        errors = self.classifier.errors
+        true_low, true_high = share_interval(fakes, n, errors)
         return AuditResult(
             user_id=user.id,
             handle=user.username,
@@ -261,4 +278,8 @@ class Audits:
             partial=partial,
             pages_read=pages,
             threshold=self.classifier.threshold,
+            share_low=round(true_low, 6),
+            share_high=round(true_high, 6),
+            people_flagged=errors.people_flagged,
+            fakes_caught=errors.fakes_caught,
         )

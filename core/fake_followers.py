@@ -24,6 +24,7 @@ from core.tiers import format_count
 
 __all__ = [
     "FEATURES",
+    "ErrorRates",
     "SIGNAL_LABELS",
     "FakeClassifier",
     "FakeVerdict",
@@ -32,6 +33,7 @@ __all__ = [
     "Profile",
     "Signal",
     "feature_values",
+    "one_in",
     "profile_of",
 ]
 
@@ -159,6 +161,33 @@ class FeatureParams:
 
 
 @dataclass(frozen=True, slots=True)
+class ErrorRates:
+    """How often the classifier is wrong at its threshold, as a range.
+
+    Low ends come from accounts like the training data (out of fold), high ends from the
+    worst slice it was never fitted on (`bench.classifier_shift`): how many real people
+    it calls likely fake, and how many bought followers it catches.
+    """
+
+    people_flagged: tuple[float, float] = (0.0, 0.0)
+    fakes_caught: tuple[float, float] = (1.0, 1.0)
+
+    def __post_init__(self) -> None:
+        (fp_low, fp_high), (tp_low, tp_high) = self.people_flagged, self.fakes_caught
+        if not 0 <= fp_low <= fp_high < tp_low <= tp_high <= 1:
+            raise ValueError(f"error rates out of order: {self}")
+
+
+def one_in(rate: float) -> int:
+    """A rate as "1 in N", N to two significant figures (0.0198 -> 50, 0.0061 -> 160)."""
+    if rate <= 0:
+        return 0
+    n = 1 / rate
+    digits = max(0, len(str(int(n))) - 2)
+    return max(1, round(n / 10**digits) * 10**digits)
+
+
+@dataclass(frozen=True, slots=True)
 class ModelParams:
     intercept: float
     features: Mapping[str, FeatureParams]
@@ -166,6 +195,12 @@ class ModelParams:
     # Standardised values are clipped to +-z_clip, so an extreme count (2 million
     # followers, 50,000 follows) counts as very high, not as a landslide.
     z_clip: float = 3.0
+    # The share of fakes the probability assumes among the accounts it scores.
+    base_rate: float = 0.5
+    errors: ErrorRates = ErrorRates()
+    # The probability is sigmoid(slope * log-odds): a calibration fitted out of fold. It
+    # turns about log-odds 0 (the 50 % line), so it changes no decision at 0.5.
+    slope: float = 1.0
 
     @classmethod
     def bundled(cls) -> ModelParams:
@@ -180,6 +215,11 @@ class ModelParams:
             ),
             threshold=fake_followers_params.THRESHOLD,
             z_clip=fake_followers_params.Z_CLIP,
+            base_rate=fake_followers_params.BASE_RATE,
+            slope=fake_followers_params.SLOPE,
+            errors=ErrorRates(
+                fake_followers_params.PEOPLE_FLAGGED, fake_followers_params.FAKES_CAUGHT
+            ),
         )
 
 
@@ -357,6 +397,10 @@ class FakeClassifier:
     def threshold(self) -> float:
         return self.params.threshold
 
+    @property
+    def errors(self) -> ErrorRates:
+        return self.params.errors
+
     def contributions(self, profile: Profile) -> dict[str, float]:
         """Each feature's push in log-odds (0 for unknown values and zero weights)."""
         values = feature_values(profile)
@@ -376,7 +420,7 @@ class FakeClassifier:
 
     def probability(self, user: XUser, now: datetime) -> float:
         """P(fake) for `user` observed at `now`."""
-        return _sigmoid(self.logit(profile_of(user, now)))
+        return _sigmoid(self.params.slope * self.logit(profile_of(user, now)))
 
     def judge(self, user: XUser, now: datetime) -> FakeVerdict:
         """Probability and the reasons that drove it, strongest first.
@@ -387,7 +431,7 @@ class FakeClassifier:
         """
         profile = profile_of(user, now)
         parts = self.contributions(profile)
-        probability = _sigmoid(self.params.intercept + sum(parts.values()))
+        probability = _sigmoid(self.params.slope * (self.params.intercept + sum(parts.values())))
         fake = probability >= self.params.threshold
         towards_fake = _strongest(parts, profile, fake=True)
         if fake:

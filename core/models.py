@@ -471,8 +471,11 @@ class AuditResult:
 
     `fake_share` is `fake_count / sample_size`; `ci_low`/`ci_high` bound it with a Wilson
     95 % interval (the sample is the most recent followers, not a random draw, so it
-    describes the recent audience). `top_reasons` counts signals among likely fakes.
-    `partial` says why fewer followers than asked were read (rate limit, budget).
+    describes the recent audience). `share_low`/`share_high` bound the share of followers
+    that are fake, allowing for sampling and for the classifier's error rates
+    (`people_flagged`, `fakes_caught`: low and high ends); None on audits stored before
+    they were kept. `top_reasons` counts signals among likely fakes. `partial` says why
+    fewer followers than asked were read (rate limit, budget).
     """
 
     user_id: str
@@ -495,6 +498,10 @@ class AuditResult:
     pages_read: int = 0
     threshold: float = 0.5
     budget_left_usd: float | None = None
+    share_low: float | None = None
+    share_high: float | None = None
+    people_flagged: tuple[float, float] | None = None
+    fakes_caught: tuple[float, float] | None = None
 
     @property
     def profile_url(self) -> str:

@@ -47,10 +47,16 @@ def _row(result: AuditResult) -> dict[str, Any]:
         "usd": result.cost.usd,
         "pages_read": result.pages_read,
         "partial": result.partial,
+        "share_low": result.share_low,
+        "share_high": result.share_high,
+        "error_rates": None
+        if result.people_flagged is None or result.fakes_caught is None
+        else [*result.people_flagged, *result.fakes_caught],
     }
 
 
 def _result(row: Row[Any]) -> AuditResult:
+    rates = row.error_rates if row.error_rates and len(row.error_rates) == 4 else None
     return AuditResult(
         user_id=row.user_id,
         handle=row.username,
@@ -70,6 +76,10 @@ def _result(row: Row[Any]) -> AuditResult:
         partial=row.partial,
         pages_read=row.pages_read,
         threshold=row.threshold,
+        share_low=row.share_low,
+        share_high=row.share_high,
+        people_flagged=None if rates is None else (rates[0], rates[1]),
+        fakes_caught=None if rates is None else (rates[2], rates[3]),
     )
 
 

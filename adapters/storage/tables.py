@@ -371,6 +371,11 @@ class AuditRow(Base):
     pages_read: Mapped[int] = mapped_column(Integer)
     # Why fewer followers than asked were read; such a result is never served as a repeat.
     partial: Mapped[str | None] = mapped_column(Text)
+    # The share of fakes allowing for the classifier's error, and the error rates used:
+    # [people flagged low, high, fakes caught low, high]. NULL on audits from before.
+    share_low: Mapped[float | None] = mapped_column(Float)
+    share_high: Mapped[float | None] = mapped_column(Float)
+    error_rates: Mapped[list[float] | None] = mapped_column(JSON)
 
 
 # -- the Discord front end (migration 0004; older deployments made them themselves) --

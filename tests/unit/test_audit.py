@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from core.audit import MAX_SAMPLE, Audits, AuditSettings, top_reasons, wilson_interval
+from core.audit import (
+    MAX_SAMPLE,
+    Audits,
+    AuditSettings,
+    share_interval,
+    top_reasons,
+    wilson_interval,
+)
 from core.commands import AUDIT, COMMANDS, AuditCommand, build_audit, parse_command
 from core.costs import CostMeter, Prices
 from core.discovery import Discovery
@@ -22,7 +29,7 @@ from core.errors import (
     XRateLimited,
     XUnavailable,
 )
-from core.fake_followers import FakeClassifier, FakeVerdict
+from core.fake_followers import ErrorRates, FakeClassifier, FakeVerdict
 from core.models import (
     AuditNeedsConfirmation,
     AuditResult,
@@ -37,6 +44,7 @@ from tests.fakes.memory import FixedClock, MemoryStorage
 from tests.fakes.x_source import FakeX, Kind
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+CLASSIFIER_ERRORS = FakeClassifier().errors
 SCOPE = Scope("console", "local", "console")
 
 
@@ -183,6 +191,44 @@ def test_wilson_interval_narrows_with_the_sample() -> None:
     assert widths == sorted(widths, reverse=True)
 
 
+EXACT = ErrorRates((0.0, 0.0), (1.0, 1.0))
+SHIFTED = ErrorRates((0.006, 0.02), (0.73, 0.985))
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 200), (4, 200), (20, 200), (100, 200), (200, 200)])
+def test_a_model_that_never_errs_leaves_the_wilson_interval(k: int, n: int) -> None:
+    assert share_interval(k, n, EXACT) == pytest.approx(wilson_interval(k, n))
+
+
+@pytest.mark.parametrize(("k", "n"), [(1, 200), (20, 200), (60, 200), (150, 200), (40, 1_000)])
+def test_the_model_error_widens_the_interval(k: int, n: int) -> None:
+    low, high = wilson_interval(k, n)
+    true_low, true_high = share_interval(k, n, SHIFTED)
+    assert true_high - true_low > high - low
+    assert true_high > high  # some fakes were not flagged
+    if k / n < 0.5:
+        assert true_low < low  # and some of the flagged may be real people
+    # it holds the corrected point estimate at every rate in the ranges
+    for fpr in SHIFTED.people_flagged:
+        for tpr in SHIFTED.fakes_caught:
+            point = (k / n - fpr) / (tpr - fpr)
+            assert true_low <= max(0.0, min(1.0, point)) <= true_high
+
+
+def test_a_few_flags_are_what_the_models_own_false_alarms_explain() -> None:
+    # 4 of 200 flagged (2 %) is what 1 person in 50 flagged gives with no fakes at all
+    low, high = share_interval(4, 200, SHIFTED)
+    assert low == 0.0
+    assert high == pytest.approx((wilson_interval(4, 200)[1] - 0.006) / (0.73 - 0.006))
+
+
+def test_the_interval_stays_a_share() -> None:
+    # every follower flagged: at least (Wilson low - 2 %) / (98.5 % - 2 %) are fakes
+    low = (wilson_interval(200, 200)[0] - 0.02) / (0.985 - 0.02)
+    assert share_interval(200, 200, SHIFTED) == (pytest.approx(low), 1.0)
+    assert share_interval(0, 0, SHIFTED) == (0.0, 1.0)
+
+
 def test_top_reasons_count_only_likely_fakes_most_frequent_first() -> None:
     verdicts = [
         FakeVerdict("a", 0.9, True, (), ("follow_ratio", "empty_bio")),
@@ -230,6 +276,15 @@ async def test_a_bought_audience_shows() -> None:
     assert bought.fake_share == pytest.approx(0.5)
     assert genuine.fake_share < 0.1
     assert bought.ci_low > genuine.ci_high
+    # the interval with the model's error holds the sampling one, with the rates it used
+    for result in (bought, genuine):
+        assert result.share_low is not None and result.share_high is not None
+        assert result.share_low <= result.ci_low and result.share_high >= result.ci_high
+        assert (result.people_flagged, result.fakes_caught) == (
+            CLASSIFIER_ERRORS.people_flagged,
+            CLASSIFIER_ERRORS.fakes_caught,
+        )
+    assert bought.share_low > genuine.share_high
 
 
 async def test_the_sample_stops_at_the_last_follower() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -15,10 +16,12 @@ from core.fake_followers import (
     FEATURES,
     MAX_REASONS,
     SIGNAL_LABELS,
+    ErrorRates,
     FakeClassifier,
     FeatureParams,
     ModelParams,
     feature_values,
+    one_in,
     profile_of,
 )
 from core.models import ReasonKind, XUser
@@ -128,9 +131,47 @@ def test_bundled_parameters_cover_exactly_the_features() -> None:
     params = ModelParams.bundled()
     assert list(params.features) == list(FEATURES)
     assert set(SIGNAL_LABELS) == set(FEATURES)
-    # set for people unlike the training mix (bench/train_classifier.py, THRESHOLD)
-    assert params.threshold == fake_followers_params.THRESHOLD > 0.5
+    # "likely fake" reads as 50 %: the decision line, set for people unlike the training
+    # mix, sits above 0.5 on the fitted scale and the intercept is moved to meet it
+    assert params.threshold == fake_followers_params.THRESHOLD == 0.5
+    assert fake_followers_params.DECISION > 0.5
+    assert 0 < params.base_rate < 0.34  # fewer fakes assumed than the training mix's 1 in 3
+    assert params.slope > 1  # the penalised fit's log-odds are stretched, not squeezed
     assert len(fake_followers_params.FEATURES) == len(FEATURES)
+
+
+def test_the_calibration_slope_changes_no_decision() -> None:
+    flat = FakeClassifier(replace(ModelParams.bundled(), slope=1.0))
+    accounts = [genuine(), fake(), genuine(description="", post_count=40, followers=30)]
+    accounts += [fake(following=f) for f in (40, 80, 120, 200)]
+    for user in accounts:
+        shipped, plain = CLASSIFIER.judge(user, NOW), flat.judge(user, NOW)
+        assert shipped.likely_fake == plain.likely_fake
+        assert shipped.reasons == plain.reasons
+        # further from 50 % on the same side, by the slope in log-odds
+        logit = CLASSIFIER.logit(profile_of(user, NOW))
+        assert shipped.probability == pytest.approx(
+            1 / (1 + math.exp(-CLASSIFIER.params.slope * logit)), abs=1e-6
+        )
+        assert abs(shipped.probability - 0.5) >= abs(plain.probability - 0.5) - 1e-6
+
+
+def test_the_error_rates_are_stated_and_ordered() -> None:
+    errors = CLASSIFIER.errors
+    (fp_low, fp_high), (tp_low, tp_high) = errors.people_flagged, errors.fakes_caught
+    assert 0 < fp_low <= fp_high <= 0.03  # at worst about 1 real person in 50 flagged
+    assert 0.5 < tp_low <= tp_high <= 1
+    with pytest.raises(ValueError, match="out of order"):
+        ErrorRates((0.05, 0.01), (0.7, 0.9))
+    with pytest.raises(ValueError, match="out of order"):
+        ErrorRates((0.01, 0.8), (0.7, 0.9))
+
+
+@pytest.mark.parametrize(
+    ("rate", "n"), [(0.0198, 51), (0.02, 50), (0.0061, 160), (0.5, 2), (0.0004, 2500), (0.0, 0)]
+)
+def test_one_in(rate: float, n: int) -> None:
+    assert one_in(rate) == n
 
 
 def test_every_weight_points_the_way_its_reason_reads() -> None:
