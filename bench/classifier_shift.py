@@ -510,7 +510,7 @@ def section(data: str) -> str:
             "`/audit` says so under every audit.",
             "",
             "Calibration. The shipped probability is the fitted one moved by "
-            f"{math.log(THRESHOLD / (1 - THRESHOLD)) - math.log(DECISION / (1 - DECISION)):+.3f} in "
+            f"{_logit(THRESHOLD) - _logit(DECISION):+.3f} in "
             f"log-odds, so that its 50 % line is the decision line: the same as assuming "
             f"{prior:.1%} of the accounts scored are fakes (about 1 in {one_in(prior)}) "
             f"instead of the training mix's {statistics.fmean(labels):.1%}. The penalised "

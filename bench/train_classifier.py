@@ -500,7 +500,7 @@ def synthetic_check(model: Fit) -> tuple[dict[str, float], dict[str, float]]:
 # --- output -----------------------------------------------------------------------
 
 
-def params_source(  # noqa: PLR0913  one keyword-only argument per figure in the file
+def params_source(
     model: Fit,
     lam: float,
     n: int,
@@ -728,7 +728,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = time.perf_counter() - started
     print(f"done in {seconds:.1f} s")
     # Imported here: the shift bench builds on this module's fitting.
-    from bench.classifier_shift import shipped_calibration  # noqa: PLC0415
+    from bench.classifier_shift import shipped_calibration
 
     errors, slope = shipped_calibration(examples, accounts, lam)
     prior = base_rate(fakes, len(examples) - fakes)

@@ -3,8 +3,9 @@
 Reads a sample of `GET /2/users/:id/followers` (most recent first, up to 1,000 a page),
 scores each follower with the fake-account classifier (`core.fake_followers`) and reports the
 share of likely fakes with a Wilson 95 % interval, a wider one that also allows for the
-classifier's own error rates, the signals seen most, and what the reads cost. Every X read goes through the `CostMeter`; an audit dearer than a setting
-asks first; a repeat of the same audit within the UTC day is served from storage.
+classifier's own error rates, the signals seen most, and what the reads cost. Every X
+read goes through the `CostMeter`; an audit dearer than a setting asks first; a repeat
+of the same audit within the UTC day is served from storage.
 """
 
 from __future__ import annotations

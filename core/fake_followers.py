@@ -24,8 +24,8 @@ from core.tiers import format_count
 
 __all__ = [
     "FEATURES",
-    "ErrorRates",
     "SIGNAL_LABELS",
+    "ErrorRates",
     "FakeClassifier",
     "FakeVerdict",
     "FeatureParams",
@@ -184,7 +184,7 @@ def one_in(rate: float) -> int:
         return 0
     n = 1 / rate
     digits = max(0, len(str(int(n))) - 2)
-    return max(1, round(n / 10**digits) * 10**digits)
+    return max(1, int(round(n, -digits)))
 
 
 @dataclass(frozen=True, slots=True)

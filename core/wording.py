@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from core.fake_followers import one_in
 from core.models import (
     AuditNeedsConfirmation,
+    AuditResult,
     Cost,
     EmptyCause,
     SearchResult,
@@ -139,6 +141,28 @@ def audit_estimate(ask: AuditNeedsConfirmation, total: Code = _plain) -> str:
     if on_sample(ask):
         return f"would cost up to {amount} on X"
     return f"may cost up to {amount} in X reads"
+
+
+def audit_model_error(result: AuditResult, bold: Code = _plain) -> str | None:
+    """`Allowing for the model's own error: 4.8%–21.0% of them are likely fake.` (None on
+    audits stored before the interval was kept)."""
+    if result.sample_size == 0 or result.share_low is None or result.share_high is None:
+        return None
+    span = f"{percent(result.share_low)}–{percent(result.share_high)}"
+    return f"Allowing for the model's own error: {bold(span)} of them are likely fake."
+
+
+def audit_threshold(result: AuditResult) -> str:
+    """What "likely fake" means and how often it is wrong about people, in one sentence."""
+    line = f"Likely fake = a fake probability of {percent(result.threshold, 0)} or more"
+    if result.people_flagged is None or result.fakes_caught is None:
+        return line + "."
+    (fp_low, fp_high), (tp_low, tp_high) = result.people_flagged, result.fakes_caught
+    return (
+        f"{line}: it flags about 1 real person in {one_in(fp_high)} on accounts unlike "
+        f"the ones it learned from (1 in {one_in(fp_low)} on accounts like them) and "
+        f"catches {percent(tp_low, 0)}–{percent(tp_high, 0)} of bought followers."
+    )
 
 
 # --- searches --------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from core.wording import (
     SAMPLE_HEAD,
     approx,
     audit_estimate,
+    audit_model_error,
+    audit_threshold,
     cost_summary,
     engagement,
     mention_label,
@@ -331,6 +333,8 @@ def render_audit(result: AuditResult) -> str:
             f"followers = {_pct(result.fake_share)} "
             f"(95% interval {_pct(result.ci_low)}–{_pct(result.ci_high)})"
         )
+        if (with_error := audit_model_error(result)) is not None:
+            lines.append(f"  {with_error}")
     if result.top_reasons:
         lines.append("  Most common signs among them:")
         lines.extend(f"    - {r.text} ({r.count})" for r in result.top_reasons)
@@ -348,6 +352,7 @@ def render_audit(result: AuditResult) -> str:
         f"Audited {result.observed_at:%Y-%m-%d %H:%M} UTC from public profile data: "
         "a likelihood, not a verdict on anyone."
     )
+    lines.append(audit_threshold(result))
     return "\n".join(lines)
 
 

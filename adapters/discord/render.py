@@ -52,6 +52,8 @@ from core.wording import (
     SAMPLE_HEAD,
     approx,
     audit_estimate,
+    audit_model_error,
+    audit_threshold,
     cost_summary,
     engagement,
     nothing_found,
@@ -523,9 +525,12 @@ def render_audit(result: AuditResult) -> list[Outgoing]:
             f"followers = **{percent(result.fake_share)}** "
             f"(95% interval {percent(result.ci_low)}–{percent(result.ci_high)})."
         )
+        if (with_error := audit_model_error(result, bold)) is not None:
+            lines.append(with_error)
     if result.partial:
         lines.append(f"Partial: {escape_markdown(result.partial)}.")
     lines.append("From public profile data: a likelihood, not a verdict on anyone.")
+    lines.append(audit_threshold(result))
     sample = on_sample(result)
     reasons = [
         Field(escape_markdown(r.text), f"{r.count:,} follower{'s' if r.count != 1 else ''}")

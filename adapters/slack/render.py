@@ -64,6 +64,8 @@ from core.wording import (
     SAMPLE_HEAD,
     approx,
     audit_estimate,
+    audit_model_error,
+    audit_threshold,
     cost_summary,
     engagement,
     mention_label,
@@ -583,6 +585,8 @@ def render_audit(result: AuditResult) -> list[SlackMessage]:
             f"followers = *{_pct(result.fake_share)}* "
             f"(95% interval {_pct(result.ci_low)}–{_pct(result.ci_high)})"
         )
+        if (with_error := audit_model_error(result, bold)) is not None:
+            lines.append(with_error)
     blocks = titled(f"Follower audit of @{result.handle}", result)
     blocks.append(section("\n".join(lines)))
     if result.top_reasons:
@@ -595,7 +599,8 @@ def render_audit(result: AuditResult) -> list[SlackMessage]:
         blocks.append(context(f":hourglass: Partial: {escape(result.partial)}."))
     notes = [
         f"Audited {result.observed_at:%Y-%m-%d %H:%M} UTC from public profile data: "
-        "a likelihood, not a verdict on anyone."
+        "a likelihood, not a verdict on anyone.",
+        audit_threshold(result),
     ]
     if result.from_cache:
         notes.append(":recycle: Served from today's audit: no followers were read again.")

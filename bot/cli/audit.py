@@ -96,6 +96,8 @@ def audit_lines(
                 "id": user.id,
                 "fake_probability": round(verdict.probability, 4),
                 "reasons": list(verdict.reasons),
+                # Addition: the decision at the model's threshold (fake_probability >= 0.5).
+                "likely_fake": verdict.likely_fake,
             },
         )
 

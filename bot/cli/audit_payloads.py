@@ -23,6 +23,16 @@ def audit_json(result: AuditResult) -> dict[str, Any]:
         "confidence": 0.95,
         "mean_fake_probability": round(result.mean_probability, 4),
         "threshold": result.threshold,
+        # Addition (issue 14): the share of fakes allowing for the classifier's own error
+        # (null on audits stored before it was kept), and the error ranges it allowed for.
+        "share_low": None if result.share_low is None else round(result.share_low, 4),
+        "share_high": None if result.share_high is None else round(result.share_high, 4),
+        "model_error": None
+        if result.people_flagged is None or result.fakes_caught is None
+        else {
+            "people_flagged": list(result.people_flagged),
+            "fakes_caught": list(result.fakes_caught),
+        },
         "top_reasons": [
             {"code": r.code, "text": r.text, "count": r.count} for r in result.top_reasons
         ],

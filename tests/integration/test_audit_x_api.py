@@ -29,6 +29,7 @@ from adapters.x.client import TweepyXSource
 from core.audit import Audits, AuditSettings
 from core.costs import CostMeter, Prices
 from core.errors import XRateLimited
+from core.fake_followers import FakeClassifier
 from core.models import AuditResult
 from tests.fakes.x_fixtures import X_TEST_TOKEN, RecordingSleep, x_dataset
 from tests.fakes.x_server import FakeXServer
@@ -156,6 +157,9 @@ async def test_a_repeat_the_same_day_sends_nothing_and_the_watchlist_sees_it(
     assert again.from_cache
     assert again.cost.requests == 0
     assert (again.fake_count, again.top_reasons) == (first.fake_count, first.top_reasons)
+    kept = ("share_low", "share_high", "people_flagged", "fakes_caught")
+    assert [getattr(again, k) for k in kept] == [getattr(first, k) for k in kept]
+    assert first.share_low is not None
     # a new instance (say, after a restart) finds it in the database too
     fresh = await _audits(source, database).audit(GENUINE.upper(), 300)
     assert isinstance(fresh, AuditResult)
@@ -301,8 +305,10 @@ async def test_audit_users_scores_good_lines_and_names_bad_ones(tmp_path: Path) 
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["id"] for r in records] == ["101", "102", "104"]
     for r in records:
-        assert set(r) == {"id", "fake_probability", "reasons"}
+        # the promised keys, and the decision added (issue 14): "likely fake" from 50 %
+        assert set(r) == {"id", "fake_probability", "reasons", "likely_fake"}
         assert 0.0 <= r["fake_probability"] <= 1.0
+        assert r["likely_fake"] is (r["fake_probability"] >= 0.5)
         assert r["reasons"]
     assert records[0]["fake_probability"] > 0.9
     assert "follows 2,300 accounts but has 4 followers" in records[0]["reasons"]
@@ -347,6 +353,16 @@ async def test_audit_command_end_to_end_with_cost_and_same_day_cache(
     assert payload["sample_size"] == 300
     assert payload["fake_share"] > 0.6
     assert payload["ci_low"] <= payload["fake_share"] <= payload["ci_high"]
+    # additions (issue 14): the share with the model's error, and the rates behind it
+    errors = FakeClassifier().errors
+    # a bought audience: with the fakes the model misses, more than it flagged may be fake
+    assert 0 < payload["share_low"] < payload["fake_share"] < payload["ci_high"]
+    assert payload["share_high"] > payload["ci_high"]
+    assert payload["model_error"] == {
+        "people_flagged": list(errors.people_flagged),
+        "fakes_caught": list(errors.fakes_caught),
+    }
+    assert payload["threshold"] == 0.5
     assert payload["top_reasons"][0]["count"] > 0
     assert payload["cost"]["requests"] == len(x_server.requests) == 2
     assert payload["cost"]["users_read"] == 301
@@ -359,6 +375,10 @@ async def test_audit_command_end_to_end_with_cost_and_same_day_cache(
     assert len(x_server.requests) == 2  # nothing new sent
     assert "Likely fake:" in out
     assert "of the 300 most recent followers" in out
+    # read back from the database: the interval with the model's error came with it
+    low, high = (f"{payload[k] * 100:.1f}%" for k in ("share_low", "share_high"))
+    assert f"Allowing for the model's own error: {low}–{high} of them are likely fake." in out
+    assert "it flags about 1 real person in 51 on accounts unlike" in out
     assert "X cost: 0 requests" in out
     assert "served from today's cache" in out
 

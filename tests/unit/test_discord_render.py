@@ -310,6 +310,28 @@ def test_an_audit_shows_the_estimate_with_its_interval_and_signs() -> None:
     assert message.view() is None
 
 
+def test_an_audit_says_how_sure_it_is() -> None:
+    (message,) = render(
+        audit(
+            share_low=0.052,
+            share_high=0.221,
+            people_flagged=(0.006, 0.02),
+            fakes_caught=(0.73, 0.985),
+        )
+    )
+    description = message.embeds[0].description or ""
+    assert (
+        "Allowing for the model's own error: **5.2%–22.1%** of them are likely fake." in description
+    )
+    assert "about 1 real person in 50 on accounts unlike the ones it learned from" in description
+    assert (
+        "(1 in 170 on accounts like them) and catches 73%–98% of bought followers." in description
+    )
+    (old,) = render(audit())
+    assert "model's own error" not in (old.embeds[0].description or "")
+    assert "Likely fake = a fake probability of 50% or more." in (old.embeds[0].description or "")
+
+
 def test_a_sample_audit_says_what_it_would_cost_on_x() -> None:
     (message,) = render(audit(source="sample"))
     embed = message.embeds[0]

@@ -267,6 +267,31 @@ def test_an_audit_shows_the_estimate_interval_signs_and_cost() -> None:
     assert "<!channel>" not in str(message.blocks)
 
 
+def test_an_audit_says_how_sure_it_is() -> None:
+    (message,) = render(
+        audit(
+            share_low=0.052,
+            share_high=0.221,
+            people_flagged=(0.006, 0.02),
+            fakes_caught=(0.73, 0.985),
+        )
+    )
+    text = texts(message)
+    assert "Allowing for the model's own error: *5.2%–22.1%* of them are likely fake." in text
+    assert (
+        "Likely fake = a fake probability of 50% or more: it flags about 1 real person in 50 "
+        "on accounts unlike the ones it learned from (1 in 170 on accounts like them) and "
+        "catches 73%–98% of bought followers." in text
+    )
+
+
+def test_an_audit_stored_before_the_model_error_was_kept_says_only_its_threshold() -> None:
+    (message,) = render(audit())
+    text = texts(message)
+    assert "model's own error" not in text
+    assert "Likely fake = a fake probability of 50% or more." in text
+
+
 def test_a_sample_partial_or_repeated_audit_says_so() -> None:
     (message,) = render(
         audit(source="sample", partial="stopped after 1 page(s)", from_cache=True, cost=Cost())
