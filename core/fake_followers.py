@@ -179,12 +179,17 @@ class ErrorRates:
 
 
 def one_in(rate: float) -> int:
-    """A rate as "1 in N", N to two significant figures (0.0198 -> 50, 0.0061 -> 160)."""
+    """A rate as "about 1 in N": N to the nearest 5 below 100, else to two significant
+    figures (0.0198 -> 50, 0.0061 -> 160, 0.3 -> 3)."""
     if rate <= 0:
         return 0
     n = 1 / rate
-    digits = max(0, len(str(int(n))) - 2)
-    return max(1, int(round(n, -digits)))
+    if n < 10:
+        return max(1, round(n))
+    if n < 100:
+        return 5 * round(n / 5)
+    digits = len(str(int(n))) - 2
+    return int(round(n, -digits))
 
 
 @dataclass(frozen=True, slots=True)

@@ -391,7 +391,7 @@ async def test_audit_defers_then_follows_up_with_the_estimate_and_its_cost(
     assert "of the 200 most recent followers" in embed["description"]
     assert "95% interval" in embed["description"]
     assert "Allowing for the model's own error: **" in embed["description"]
-    assert "about 1 real person in 51 on accounts unlike" in embed["description"]
+    assert "about 1 real person in 50 on accounts unlike" in embed["description"]
     assert embed["fields"], "the commonest signs, with counts"
     footer = embed["footer"]["text"]
     assert "What this would cost on X: 2 requests · 201 users $2.01 = $2.01" in footer

@@ -168,7 +168,17 @@ def test_the_error_rates_are_stated_and_ordered() -> None:
 
 
 @pytest.mark.parametrize(
-    ("rate", "n"), [(0.0198, 51), (0.02, 50), (0.0061, 160), (0.5, 2), (0.0004, 2500), (0.0, 0)]
+    ("rate", "n"),
+    [
+        (0.0198, 50),
+        (0.02, 50),
+        (0.034, 30),
+        (0.0061, 160),
+        (0.3, 3),
+        (0.5, 2),
+        (0.0004, 2500),
+        (0.0, 0),
+    ],
 )
 def test_one_in(rate: float, n: int) -> None:
     assert one_in(rate) == n
