@@ -337,6 +337,9 @@ class AuditSummary:
     ci_high: float
     sample_size: int
     observed_at: datetime
+    # The share of fakes allowing for the classifier's error (None on older audits).
+    share_low: float | None = None
+    share_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,7 +513,13 @@ class AuditResult:
     @property
     def summary(self) -> AuditSummary:
         return AuditSummary(
-            self.fake_share, self.ci_low, self.ci_high, self.sample_size, self.observed_at
+            self.fake_share,
+            self.ci_low,
+            self.ci_high,
+            self.sample_size,
+            self.observed_at,
+            self.share_low,
+            self.share_high,
         )
 
 

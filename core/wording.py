@@ -14,6 +14,7 @@ from core.fake_followers import one_in
 from core.models import (
     AuditNeedsConfirmation,
     AuditResult,
+    AuditSummary,
     Cost,
     EmptyCause,
     SearchResult,
@@ -150,6 +151,14 @@ def audit_model_error(result: AuditResult, bold: Code = _plain) -> str | None:
         return None
     span = f"{percent(result.share_low)}–{percent(result.share_high)}"
     return f"Allowing for the model's own error: {bold(span)} of them are likely fake."
+
+
+def audit_range(audit: AuditSummary) -> str:
+    """An audit's range in a short line: `4.8%–19.9% allowing for the model's error`, or
+    `95% 7.8%–16.6%` (sampling only) for an audit from before that was kept."""
+    if audit.share_low is None or audit.share_high is None:
+        return f"95% {percent(audit.ci_low)}–{percent(audit.ci_high)}"
+    return f"{percent(audit.share_low)}–{percent(audit.share_high)} allowing for the model's error"
 
 
 def audit_threshold(result: AuditResult) -> str:

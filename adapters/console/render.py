@@ -39,6 +39,7 @@ from core.wording import (
     approx,
     audit_estimate,
     audit_model_error,
+    audit_range,
     audit_threshold,
     cost_summary,
     engagement,
@@ -211,10 +212,11 @@ def render_watchlist(view: WatchlistView) -> str:
 
 
 def last_audit_text(audit: AuditSummary) -> str:
-    """`last audit 11.5% likely fake (95% 7.8–16.6%) on 2026-03-02`."""
+    """`last audit 11.5% likely fake (5.2%–22.1% allowing for the model's error) on
+    2026-03-02`."""
     return (
-        f"last audit {_pct(audit.fake_share)} likely fake "
-        f"(95% {_pct(audit.ci_low)}–{_pct(audit.ci_high)}) on {audit.observed_at:%Y-%m-%d}"
+        f"last audit {_pct(audit.fake_share)} likely fake ({audit_range(audit)}) "
+        f"on {audit.observed_at:%Y-%m-%d}"
     )
 
 

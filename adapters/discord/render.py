@@ -53,6 +53,7 @@ from core.wording import (
     approx,
     audit_estimate,
     audit_model_error,
+    audit_range,
     audit_threshold,
     cost_summary,
     engagement,
@@ -403,8 +404,7 @@ def render_watchlist(view: WatchlistView) -> list[Outgoing]:
 def last_audit_line(audit: AuditSummary) -> str:
     """A tracked account's latest follower audit, dated in the reader's time zone."""
     return (
-        f"Last audit: **{percent(audit.fake_share)}** likely fake "
-        f"(95% {percent(audit.ci_low)}–{percent(audit.ci_high)}), "
+        f"Last audit: **{percent(audit.fake_share)}** likely fake ({audit_range(audit)}), "
         f"<t:{int(audit.observed_at.timestamp())}:d>"
     )
 

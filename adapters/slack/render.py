@@ -65,6 +65,7 @@ from core.wording import (
     approx,
     audit_estimate,
     audit_model_error,
+    audit_range,
     audit_threshold,
     cost_summary,
     engagement,
@@ -501,10 +502,7 @@ def last_audit_text(audit: AuditSummary) -> str:
     """A tracked account's latest follower audit, dated in the reader's time zone."""
     at = audit.observed_at
     when = f"<!date^{int(at.timestamp())}^{{date_short}}|{at:%Y-%m-%d}>"
-    return (
-        f"last audit *{_pct(audit.fake_share)}* likely fake "
-        f"(95% {_pct(audit.ci_low)}–{_pct(audit.ci_high)}) on {when}"
-    )
+    return f"last audit *{_pct(audit.fake_share)}* likely fake ({audit_range(audit)}) on {when}"
 
 
 def render_subscriptions(view: DigestSubscriptionsView) -> list[SlackMessage]:

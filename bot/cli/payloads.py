@@ -165,4 +165,7 @@ def last_audit_json(audit: AuditSummary) -> dict[str, Any]:
         "ci_low": round(audit.ci_low, 4),
         "ci_high": round(audit.ci_high, 4),
         "at": audit.observed_at.isoformat(),
+        # Addition (issue 14): the share allowing for the model's error (null if older).
+        "share_low": None if audit.share_low is None else round(audit.share_low, 4),
+        "share_high": None if audit.share_high is None else round(audit.share_high, 4),
     }

@@ -467,6 +467,8 @@ async def test_the_watchlist_shows_the_last_audit_on_sample_data(tmp_path: Path)
         "ci_low": audit["ci_low"],
         "ci_high": audit["ci_high"],
         "at": audit["observed_at"],
+        "share_low": audit["share_low"],
+        "share_high": audit["share_high"],
     }
     assert rows["darafit"]["last_audit"] is None  # never audited
     assert {"username", "name", "followers", "tier", "added_at", "url"} <= set(rows["darafit"])
@@ -474,7 +476,11 @@ async def test_the_watchlist_shows_the_last_audit_on_sample_data(tmp_path: Path)
     code, out, _ = await _cli(tmp_path, "watch", "list")
     assert code == 0
     (line,) = [x for x in out.splitlines() if "@ineslifts" in x]
-    assert f"last audit {audit['fake_share'] * 100:.1f}% likely fake (95% " in line
+    low, high = audit["share_low"] * 100, audit["share_high"] * 100
+    assert (
+        f"last audit {audit['fake_share'] * 100:.1f}% likely fake "
+        f"({low:.1f}%–{high:.1f}% allowing for the model's error)"
+    ) in line
     assert "last audit" not in next(x for x in out.splitlines() if "@darafit" in x)
 
 

@@ -398,7 +398,8 @@ async def test_audit_defers_then_follows_up_with_the_estimate_and_its_cost(
     assert "Audited " in footer
     share = embed["description"].split("= **", 1)[1].split("**", 1)[0]
     (entry,) = listing.messages[0].fields()
-    assert f"Last audit: **{share}** likely fake (95% " in entry["value"]
+    assert f"Last audit: **{share}** likely fake (" in entry["value"]
+    assert "allowing for the model's error)" in entry["value"]
 
 
 async def test_a_costly_audit_reads_no_followers_until_its_button_is_clicked(

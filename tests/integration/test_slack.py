@@ -245,7 +245,8 @@ async def test_audit_shows_the_estimate_with_its_cost_and_the_watchlist_shows_it
     share = re.search(r"most recent followers = \*(\d+\.\d%)\*", text)
     assert share is not None
     assert "@ineslifts> · Ines Selwick · " in all_text(listing)
-    assert f"last audit *{share.group(1)}* likely fake (95% " in all_text(listing)
+    assert f"last audit *{share.group(1)}* likely fake (" in all_text(listing)
+    assert "allowing for the model's error) on" in all_text(listing)
 
 
 async def test_a_costly_audit_asks_first_and_reads_no_followers_until_clicked(

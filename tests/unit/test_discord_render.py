@@ -355,6 +355,13 @@ def test_the_watchlist_shows_each_accounts_last_audit() -> None:
         f"Last audit: **11.5%** likely fake (95% 7.8%–16.6%), <t:{stamp}:d>"
     )
     assert dara == "12K followers · micro"
+    kept = replace(audited, last_audit=audit(share_low=0.052, share_high=0.221).summary)
+    (value,) = [
+        f.value for m in render(WatchlistView(SCOPE, (kept,))) for e in m.embeds for f in e.fields
+    ]
+    assert "Last audit: **11.5%** likely fake (5.2%–22.1% allowing for the model's error)" in (
+        value or ""
+    )
 
 
 def test_an_audit_of_nobody_says_so() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -335,6 +336,11 @@ def test_the_watchlist_shows_each_accounts_last_audit() -> None:
     assert "last audit *11.5%* likely fake (95% 7.8%–16.6%) on <!date^" in jane
     assert "|2026-03-02>" in jane
     assert "last audit" not in dara
+    # an audit that kept its range with the model's error shows that range instead
+    kept = audit(share_low=0.052, share_high=0.221).summary
+    (message,) = render(WatchlistView(SCOPE, (dataclasses.replace(audited, last_audit=kept),)))
+    line = texts(message).split("\n")[1]
+    assert "last audit *11.5%* likely fake (5.2%–22.1% allowing for the model's error)" in line
 
 
 @pytest.mark.parametrize(
