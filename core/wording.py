@@ -168,7 +168,8 @@ def audit_threshold(result: AuditResult) -> str:
         return line + "."
     (fp_low, fp_high), (tp_low, tp_high) = result.people_flagged, result.fakes_caught
     return (
-        f"{line}: it flags about 1 real person in {one_in(fp_high)} on accounts unlike "
+        f"{line}. At that line the model flags about 1 real person in {one_in(fp_high)} on "
+        "accounts unlike "
         f"the ones it learned from (1 in {one_in(fp_low)} on accounts like them) and "
         f"catches {percent(tp_low, 0)}–{percent(tp_high, 0)} of bought followers."
     )

@@ -378,7 +378,7 @@ async def test_audit_command_end_to_end_with_cost_and_same_day_cache(
     # read back from the database: the interval with the model's error came with it
     low, high = (f"{payload[k] * 100:.1f}%" for k in ("share_low", "share_high"))
     assert f"Allowing for the model's own error: {low}–{high} of them are likely fake." in out
-    assert "it flags about 1 real person in 50 on accounts unlike" in out
+    assert "At that line the model flags about 1 real person in 50 on accounts unlike" in out
     assert "X cost: 0 requests" in out
     assert "served from today's cache" in out
 

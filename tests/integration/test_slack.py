@@ -228,7 +228,10 @@ async def test_audit_shows_the_estimate_with_its_cost_and_the_watchlist_shows_it
     assert "of the 200 most recent followers" in text
     assert "95% interval" in text
     assert "Allowing for the model's own error: *" in text
-    assert "it flags about 1 real person in 50 on accounts unlike the ones it learned from" in text
+    assert (
+        "At that line the model flags about 1 real person in 50 on accounts unlike the ones "
+        "it learned from" in text
+    )
     assert "Most common signs among them" in text
     assert "Sample data" in text
     assert "What this would cost on X: 2 requests" in text

@@ -280,8 +280,9 @@ def test_an_audit_says_how_sure_it_is() -> None:
     text = texts(message)
     assert "Allowing for the model's own error: *5.2%–22.1%* of them are likely fake." in text
     assert (
-        "Likely fake = a fake probability of 50% or more: it flags about 1 real person in 50 "
-        "on accounts unlike the ones it learned from (1 in 170 on accounts like them) and "
+        "Likely fake = a fake probability of 50% or more. At that line the model flags about "
+        "1 real person in 50 on accounts unlike the ones it learned from (1 in 170 on "
+        "accounts like them) and "
         "catches 73%–98% of bought followers." in text
     )
 
