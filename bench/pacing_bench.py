@@ -29,15 +29,12 @@ import os
 import platform
 import textwrap
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.results import RESULTS, write_section
-from core.costs import CostMeter, Prices
-from core.refresh import REFRESH_LEASE, Refresher
-from tests.fakes.memory import FixedClock
-from tests.fakes.x_window import LightStorage, LightTierStates, MemoryClaims, SimSleep, WindowedX
+from core.refresh import REFRESH_LEASE
+from tests.fakes.x_window import PacedWorld
 
 LIMIT = 300
 WINDOW = timedelta(minutes=15)
@@ -46,43 +43,9 @@ EVERY = timedelta(hours=24)  # one period holds the whole 8-hour pass
 HEADING = "### Refresh pacing at X's limit"
 
 
-@dataclass
-class Sim:
-    clock: FixedClock
-    x: WindowedX
-    storage: LightStorage
-    states: LightTierStates
-    claims: MemoryClaims
-    sleep: SimSleep
-
-    @classmethod
-    def of(cls, accounts: int) -> Sim:
-        clock = FixedClock(START)
-        storage = LightStorage()
-        ids = [str(1_000_000_000 + i) for i in range(accounts)]
-        return cls(
-            clock,
-            WindowedX(clock, limit=LIMIT, window=WINDOW),
-            storage,
-            LightTierStates(storage, ids),
-            MemoryClaims(),
-            SimSleep(clock),
-        )
-
-    def refresher(self, owner: str) -> Refresher:
-        meter = CostMeter(self.storage, self.clock, Prices(), None)
-        return Refresher(
-            self.x,
-            self.storage,
-            self.states,
-            meter,
-            self.clock,
-            claims=self.claims,
-            owner=owner,
-            every=EVERY,
-            concurrency=2,
-            sleep=self.sleep,
-        )
+def world(accounts: int) -> PacedWorld:
+    ids = [str(1_000_000_000 + i) for i in range(accounts)]
+    return PacedWorld.of(START, ids, limit=LIMIT, every=EVERY, window=WINDOW)
 
 
 def _ideal(lookups: int) -> tuple[int, float]:
@@ -91,14 +54,14 @@ def _ideal(lookups: int) -> tuple[int, float]:
     return windows, (windows - 1) * WINDOW.total_seconds() / 3600
 
 
-def _max_renewal_gap(sim: Sim) -> float:
+def _max_renewal_gap(sim: PacedWorld) -> float:
     """Longest time in minutes between two renewals of the claim (the first: its claim)."""
     times = [START] + [until - REFRESH_LEASE for _, until in sim.claims.renewals]
     return max((b - a).total_seconds() / 60 for a, b in itertools.pairwise(times))
 
 
 async def full_pass(accounts: int) -> dict[str, Any]:
-    sim = Sim.of(accounts)
+    sim = world(accounts)
     refresher = sim.refresher("bot-a")
     t0 = time.perf_counter()
     report = await refresher.run_due()
@@ -123,7 +86,7 @@ async def full_pass(accounts: int) -> dict[str, Any]:
 
 
 async def restart(accounts: int) -> dict[str, Any]:
-    sim = Sim.of(accounts)
+    sim = world(accounts)
     first = sim.refresher("bot-a")
     half = START + WINDOW * (math.ceil(accounts / 100 / LIMIT) / 2)
     task = asyncio.create_task(first.run_due())

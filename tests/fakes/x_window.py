@@ -12,6 +12,7 @@ rate-limit windows, in seconds of wall time.
 - `LightStorage`: a `MemoryStorage` whose snapshots and usage ledger keep only counts;
   `LightTierStates` (nobody watches, so nothing is decided) and `MemoryClaims` (the SQL
   claims' rules in a dict).
+- `PacedWorld`: all of these on one clock, and the real `Refresher` wired to them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from core.costs import CostMeter, Prices
 from core.errors import XRateLimited
 from core.models import (
     FollowersPage,
@@ -34,6 +36,7 @@ from core.models import (
     Watcher,
     XUser,
 )
+from core.refresh import Refresher
 from tests.fakes.memory import FixedClock, MemoryStorage
 
 WINDOW = timedelta(minutes=15)
@@ -230,3 +233,54 @@ class MemoryClaims:
         row = self.rows.get(key)
         if row is not None and row.owner == owner:
             row.finished_at = now
+
+
+@dataclass
+class PacedWorld:
+    """A `WindowedX`, light stores and claims on one simulated clock, with the real
+    `Refresher` (two workers in flight) wired to them."""
+
+    clock: FixedClock
+    x: WindowedX
+    storage: LightStorage
+    states: LightTierStates
+    claims: MemoryClaims
+    sleep: SimSleep
+    every: timedelta
+
+    @classmethod
+    def of(
+        cls,
+        start: datetime,
+        ids: Sequence[str],
+        *,
+        limit: int,
+        every: timedelta,
+        window: timedelta = WINDOW,
+    ) -> PacedWorld:
+        clock = FixedClock(start)
+        storage = LightStorage()
+        return cls(
+            clock,
+            WindowedX(clock, limit=limit, window=window),
+            storage,
+            LightTierStates(storage, list(ids)),
+            MemoryClaims(),
+            SimSleep(clock),
+            every,
+        )
+
+    def refresher(self, owner: str) -> Refresher:
+        meter = CostMeter(self.storage, self.clock, Prices(), None)
+        return Refresher(
+            self.x,
+            self.storage,
+            self.states,
+            meter,
+            self.clock,
+            claims=self.claims,
+            owner=owner,
+            every=self.every,
+            concurrency=2,
+            sleep=self.sleep,
+        )

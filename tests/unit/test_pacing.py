@@ -11,45 +11,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.costs import CostMeter, Prices
 from core.models import RateLimit
 from core.pacing import Pacer, PaceStop
-from core.refresh import REFRESH_LEASE, Refresher
+from core.refresh import REFRESH_LEASE
 from tests.fakes.memory import FixedClock
-from tests.fakes.x_window import LightStorage, LightTierStates, MemoryClaims, SimSleep, WindowedX
+from tests.fakes.x_window import PacedWorld, SimSleep
 
 T0 = datetime(2026, 6, 1, 6, 0, 30, tzinfo=UTC)
 LIMIT = 10  # requests per 15-minute window: 30 lookups take three windows
 IDS = [str(10_000 + i) for i in range(3_000)]
 
 
-class Sim:
-    def __init__(self) -> None:
-        self.clock = FixedClock(T0)
-        self.x = WindowedX(self.clock, limit=LIMIT)
-        self.storage = LightStorage()
-        self.states = LightTierStates(self.storage, list(IDS))
-        self.claims = MemoryClaims()
-        self.sleep = SimSleep(self.clock)
-
-    def refresher(self, owner: str) -> Refresher:
-        meter = CostMeter(self.storage, self.clock, Prices(), None)
-        return Refresher(
-            self.x,
-            self.storage,
-            self.states,
-            meter,
-            self.clock,
-            claims=self.claims,
-            owner=owner,
-            every=timedelta(hours=6),
-            concurrency=2,
-            sleep=self.sleep,
-        )
+def world() -> PacedWorld:
+    return PacedWorld.of(T0, IDS, limit=LIMIT, every=timedelta(hours=6))
 
 
 async def test_two_workers_spread_a_pass_over_the_windows_without_a_429() -> None:
-    sim = Sim()
+    sim = world()
     refresher = sim.refresher("a")
     report = await refresher.run_due()
     assert report is not None
@@ -68,7 +46,7 @@ async def test_two_workers_spread_a_pass_over_the_windows_without_a_429() -> Non
 
 
 async def test_a_cancelled_pass_resumes_with_only_what_was_left() -> None:
-    sim = Sim()
+    sim = world()
     first = sim.refresher("a")
     task = asyncio.create_task(first.run_due())
 
@@ -136,7 +114,7 @@ async def test_someone_else_spending_the_window_is_believed() -> None:
 
 
 async def test_a_restart_inside_a_spent_window_learns_it_from_one_429_and_waits() -> None:
-    sim = Sim()
+    sim = world()
     sim.x.turns = 0  # answers at once: nothing is in flight when the first wait begins
     first = sim.refresher("a")
     task = asyncio.create_task(first.run_due())
