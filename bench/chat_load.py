@@ -9,15 +9,17 @@ latency is the floor an answer cannot beat.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from bench.bot_process import XProcess
-from bench.results import cpu_seconds, pct
+from bench.bot_process import XProcess, serve_x
+from bench.results import cpu_seconds, pct, write_block
 
 NICHES = ("fitness", "vegan recipes", "home workout", "running", "skincare", "yoga")
 # Commands that run alone to count a search's round trips (one per base niche).
@@ -139,3 +141,42 @@ def tables(load: Load, first_name: str, answer_name: str) -> list[str]:
         f"{statistics.median(load.alone):.0f} ms."
     )
     return lines
+
+
+def bench_main(
+    doc: str,
+    *,
+    serve: Callable[[int | None], None],
+    run: Callable[[argparse.Namespace], Awaitable[tuple[Any, ...]]],
+    report: Callable[..., str],
+    block: str,
+    heading: str,
+) -> None:
+    """The command line both chat benches share: `serve` and `fake-x` run the child
+    processes; otherwise run the phases, print the report, and with `--write` replace
+    its generated block in bench/RESULTS.md (the notes around it are kept)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    sub = parser.add_subparsers(dest="mode")
+    child = sub.add_parser("serve", help="(internal) run the bot")
+    child.add_argument("--cpu", type=int, default=None)
+    x_child = sub.add_parser("fake-x", help="(internal) run the fake X API")
+    x_child.add_argument("--latency", type=float, default=0.5)
+    parser.add_argument("--commands", type=int, default=500, help="per concurrency")
+    parser.add_argument(
+        "--concurrency", type=lambda s: [int(c) for c in s.split(",")], default=[50, 100],
+        help="commands in flight, one phase each (default 50,100)",
+    )  # fmt: skip
+    parser.add_argument("--x-latency", type=float, default=0.5)
+    parser.add_argument("--pinned", action="store_true", help="give the bot a core of its own")
+    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
+    args = parser.parse_args()
+    if args.mode == "serve":
+        serve(args.cpu)
+        return
+    if args.mode == "fake-x":
+        serve_x(args.latency)
+        return
+    text = report(*asyncio.run(run(args)), args)
+    print(text)
+    if args.write:
+        write_block(block, text, heading)

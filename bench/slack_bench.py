@@ -32,9 +32,8 @@ import time
 
 import aiohttp
 
-from bench.bot_process import X_TOKEN, XProcess, pin_load, serve_bot, serve_x
-from bench.chat_load import Load, drive, niche, tables
-from bench.results import write_block
+from bench.bot_process import X_TOKEN, XProcess, pin_load, serve_bot
+from bench.chat_load import Load, bench_main, drive, niche, tables
 
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench-token"
@@ -164,31 +163,9 @@ def report(load: Load, bot_cpu: int | None, bad: int, args: argparse.Namespace) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    sub = parser.add_subparsers(dest="mode")
-    child = sub.add_parser("serve", help="(internal) run the bot")
-    child.add_argument("--cpu", type=int, default=None)
-    x_child = sub.add_parser("fake-x", help="(internal) run the fake X API")
-    x_child.add_argument("--latency", type=float, default=0.5)
-    parser.add_argument("--commands", type=int, default=500, help="per concurrency")
-    parser.add_argument(
-        "--concurrency", type=lambda s: [int(c) for c in s.split(",")], default=[50, 100],
-        help="commands in flight, one phase each (default 50,100)",
-    )  # fmt: skip
-    parser.add_argument("--x-latency", type=float, default=0.5)
-    parser.add_argument("--pinned", action="store_true", help="give the bot a core of its own")
-    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
-    args = parser.parse_args()
-    if args.mode == "serve":
-        serve(args.cpu)
-        return
-    if args.mode == "fake-x":
-        serve_x(args.latency)
-        return
-    block = report(*asyncio.run(run(args)), args)
-    print(block)
-    if args.write:  # the generated figures; the notes around them are kept
-        write_block("slack_bench", block, "## Slack")
+    bench_main(
+        __doc__ or "", serve=serve, run=run, report=report, block="slack_bench", heading="## Slack"
+    )
 
 
 if __name__ == "__main__":
