@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from adapters.x.sample import SampleXSource
-from adapters.x.sample_gen import SAMPLE_PATH
+from adapters.x.sample_gen import SAMPLE_PATH, audience_fake_share, labelled_followers
 from bot.settings import Settings
 from bot.wiring import Services, services
 from core.commands import AuditCommand
@@ -75,6 +75,24 @@ async def test_real_creators_look_mostly_genuine_and_bought_audiences_do_not(
         counts = [r.count for r in result.top_reasons]
         assert len(counts) >= 3
         assert counts[-1] < 0.8 * result.fake_count, (handle, counts, result.fake_count)
+
+
+async def test_the_range_with_the_models_error_holds_the_true_share_of_fakes(
+    sample: Services,
+) -> None:
+    """The sample knows which followers it built as fakes: among the ones each audit read,
+    the true share lies in the range the audit gives allowing for the model's error."""
+    users = {u["username"]: u for u in DATA["users"]}
+    for handle in [*REAL, *BOUGHT]:
+        user = users[handle]
+        share = audience_fake_share(user["id"], bought=user["id"] in BOUGHT_IDS)
+        read = labelled_followers(user, fake_share=share)[:SAMPLE]  # as the sample serves them
+        truth = sum(fake for _, fake in read) / SAMPLE
+        result = await audit(sample, handle)
+        assert result.share_low is not None
+        assert result.share_high is not None
+        assert result.share_low <= truth <= result.share_high, (handle, truth, result)
+        assert result.share_high - result.share_low > result.ci_high - result.ci_low
 
 
 async def test_fakes_show_a_varied_number_of_signs_most_one_to_three() -> None:
