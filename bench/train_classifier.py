@@ -595,6 +595,10 @@ def results_section(  # noqa: PLR0913  one keyword-only argument per figure in t
         for name in NAMES
         if name in model.wanted_negative
     )
+    index = {name: i for i, name in enumerate(NAMES)}
+    age_cap = model.weights[index["new_account"]] * Z_CLIP
+    i = index["no_likes"]
+    no_likes = model.weights[i] * max(-Z_CLIP, min(Z_CLIP, -model.means[i] / model.scales[i]))
     return f"""{SECTION}
 
 `python bench/train_classifier.py` (pure Python, {seconds:.0f} s on this machine). Data:
@@ -651,11 +655,13 @@ Limits, honestly:
 - Where this set contradicts the general pattern, the weight is held at zero instead
   of learning the artefact:
 {backwards}
-- Account age gets a small, capped weight (at most about +2 in log-odds for a brand-new
+- Log-odds below are on the fitted scale; the shipped probability multiplies them by its
+  calibration slope (see "Fake-follower classifier under shift").
+- Account age gets a small, capped weight (at most +{age_cap:.1f} in log-odds for a brand-new
   account): fakes here are younger on average but sit in one narrow creation window,
   which a more flexible model (trees, stumps) would memorise.
 - A field the source omits reads as 0: without `like_count` every account looks like
-  one that never liked a post (about +0.8 in log-odds). The ablations show the model
+  one that never liked a post (+{no_likes:.1f} in log-odds). The ablations show the model
   loses little without it, and without account age.
 - Two weights are stated priors, not fitted numbers: the default avatar (6 in the set)
   and the empty bio. 98.6 % of these people wrote a bio (they were found by their
