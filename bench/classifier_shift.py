@@ -551,7 +551,8 @@ def section(data: str) -> str:
             "What this cannot show: the slices and perturbations are made from one community "
             "and one marketplace; they stand in for other sources, and a real other source "
             "can differ in ways not simulated here (the external check, kept outside the "
-            "project, is the judge).",
+            "project, is the judge). Every account carries the same observation date, so "
+            "no slice by collection date is possible; account age stands in for it.",
         ]
     )
 
