@@ -171,7 +171,9 @@ def audit_threshold(result: AuditResult) -> str:
         f"{line}. At that line the model flags about 1 real person in {one_in(fp_high)} on "
         "accounts unlike "
         f"the ones it learned from (1 in {one_in(fp_low)} on accounts like them) and "
-        f"catches {percent(tp_low, 0)}–{percent(tp_high, 0)} of bought followers."
+        f"catches {percent(tp_low, 0)}–{percent(tp_high, 0)} of bought followers. "
+        # The shift bench's hardest case for people (bench/RESULTS.md): said, not hidden.
+        "People who rarely post are flagged more often."
     )
 
 

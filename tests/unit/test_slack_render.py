@@ -283,7 +283,8 @@ def test_an_audit_says_how_sure_it_is() -> None:
         "Likely fake = a fake probability of 50% or more. At that line the model flags about "
         "1 real person in 50 on accounts unlike the ones it learned from (1 in 170 on "
         "accounts like them) and "
-        "catches 73%–98% of bought followers." in text
+        "catches 73%–98% of bought followers. People who rarely post are flagged more often."
+        in text
     )
 
 
