@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from adapters.storage.audits import SqlAuditStore
 from adapters.storage.database import Database
-from adapters.storage.migrate import alembic_config
+from adapters.storage.migrate import alembic_config, upgrade
 from adapters.storage.store import SqlStorage
 from adapters.storage.tables import metadata
 from adapters.x.client import TweepyXSource
@@ -35,6 +35,7 @@ from tests.fakes.x_fixtures import X_TEST_TOKEN, RecordingSleep, x_dataset
 from tests.fakes.x_server import FakeXServer
 
 FOLLOWERS = "/2/users/"
+T_OLD = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # an audit stored before migration 0011
 
 
 class SystemClock:
@@ -206,6 +207,33 @@ async def test_the_audits_migration_matches_the_model(database: Database) -> Non
     script = ScriptDirectory.from_config(alembic_config())
     assert script.get_revision("0003").down_revision == "0002"
     assert version in {r.revision for r in script.walk_revisions(base="0003", head="heads")}
+
+
+async def test_audits_from_before_migration_0011_load_with_the_sampling_interval_only(
+    database_url: str,
+) -> None:
+    db = await Database.connect(database_url, migrate=False)
+    try:
+        await upgrade(db.engine, "0010")
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO audits (user_id, username, name, followers, requested_sample,"
+                    " day, source, observed_at, sample_size, fake_count, fake_share, ci_low,"
+                    " ci_high, mean_probability, threshold, top_reasons, requests, posts_read,"
+                    " users_read, usd, pages_read) VALUES ('42', 'old_audit', 'Old', 20000,"
+                    " 200, :day, 'x-api', :at, 200, 23, 0.115, 0.078, 0.166, 0.2, 0.73, '[]',"
+                    " 2, 0, 201, 2.01, 1)"
+                ),
+                {"day": T_OLD.date(), "at": T_OLD},
+            )
+        await upgrade(db.engine)
+        (old,) = (await SqlAuditStore(db).last_audits(["42"])).values()
+    finally:
+        await db.aclose()
+    assert (old.fake_count, old.ci_low, old.ci_high) == (23, 0.078, 0.166)
+    assert (old.share_low, old.share_high, old.people_flagged, old.fakes_caught) == (None,) * 4
+    assert old.summary.share_low is None  # the watchlist falls back to the sampling interval
 
 
 # --- the command line, as a real process -------------------------------------------------
