@@ -50,6 +50,7 @@ from bench.train_classifier import (
     base_rate,
     fit,
     load,
+    logit,
     predict,
     stratified_folds,
 )
@@ -97,16 +98,15 @@ def _rates(scores: Sequence[float], labels: Sequence[int], t: float) -> tuple[fl
     return fpr, tpr
 
 
-def _row(name: str, scores: Sequence[float], labels: Sequence[int]) -> tuple[str, float]:
+def _row(name: str, scores: Sequence[float], labels: Sequence[int]) -> str:
     fpr, tpr = _rates(scores, labels, THRESHOLD)
     right = sum((s >= THRESHOLD) == bool(y) for s, y in zip(scores, labels, strict=True))
     people, fakes = labels.count(0), labels.count(1)
     area = auc(scores, labels) if min(people, fakes) >= 5 else math.nan
-    line = (
+    return (
         f"| {name} | {people} / {fakes} | {right / len(labels):.3f} | {_f(area)} | "
         f"{_f(fpr)} | {_f(tpr)} |"
     )
-    return line, fpr
 
 
 def _f(x: float) -> str:
@@ -181,7 +181,7 @@ def error_rates(groups: Sequence[Group], scores: list[float], labels: list[int])
 
 
 def slice_lines(groups: Sequence[Group]) -> tuple[list[str], str]:
-    lines = [_row(g.name, g.scores, g.labels)[0] for g in groups]
+    lines = [_row(g.name, g.scores, g.labels) for g in groups]
     worst = worst_people(groups)
     return lines, f"{worst.name} ({_share_at(worst.people()):.3f} of people flagged)"
 
@@ -399,17 +399,12 @@ def thresholds(scores: list[float], labels: list[int]) -> list[str]:
     return lines
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-15), 1 - 1e-15)
-    return math.log(p / (1 - p))
-
-
 def fit_slope(scores: Sequence[float], labels: Sequence[int], prior: float) -> float:
     """The calibration slope: out-of-fold log-odds times this fit best (weighted log-loss at
     the share of fakes assumed). It turns about the 50 % line, so no decision changes; a
     penalised fit is too timid in its log-odds, which this undoes."""
     weights = _weights(labels, prior)
-    z = [_logit(s) for s in scores]
+    z = [logit(s) for s in scores]
     slope = 1.0
     for _ in range(100):
         grad = hess = 0.0
@@ -425,7 +420,7 @@ def fit_slope(scores: Sequence[float], labels: Sequence[int], prior: float) -> f
 
 
 def with_slope(scores: Sequence[float], slope: float) -> list[float]:
-    return [1 / (1 + math.exp(-slope * _logit(s))) for s in scores]
+    return [1 / (1 + math.exp(-slope * logit(s))) for s in scores]
 
 
 def shipped_calibration(
@@ -510,7 +505,7 @@ def section(data: str) -> str:
             "`/audit` says so under every audit.",
             "",
             "Calibration. The shipped probability is the fitted one moved by "
-            f"{_logit(THRESHOLD) - _logit(DECISION):+.3f} in "
+            f"{logit(THRESHOLD) - logit(DECISION):+.3f} in "
             f"log-odds, so that its 50 % line is the decision line: the same as assuming "
             f"{prior:.1%} of the accounts scored are fakes (about 1 in {one_in(prior)}) "
             f"instead of the training mix's {statistics.fmean(labels):.1%}. The penalised "

@@ -158,12 +158,14 @@ class Fit:
     wanted_negative: frozenset[str]
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """Log-odds of `p`, kept finite at 0 and 1."""
+    p = min(max(p, 1e-15), 1 - 1e-15)
     return math.log(p / (1 - p))
 
 
 # Added to every fitted intercept (about -1.0).
-OFFSET = _logit(THRESHOLD) - _logit(DECISION)
+OFFSET = logit(THRESHOLD) - logit(DECISION)
 
 
 def base_rate(fakes: int, people: int) -> float:
@@ -294,8 +296,7 @@ def fit(examples: Sequence[Example], lam: float, names: Sequence[str] = NAMES) -
 
 def fitted_scale(p: float) -> float:
     """A shipped probability back on the training mix's scale (for log-loss there)."""
-    p = min(max(p, 1e-15), 1 - 1e-15)
-    return _sigmoid(_logit(p) - OFFSET)
+    return _sigmoid(logit(p) - OFFSET)
 
 
 def predict(model: Fit, e: Example) -> float:

@@ -200,8 +200,6 @@ class ModelParams:
     # Standardised values are clipped to +-z_clip, so an extreme count (2 million
     # followers, 50,000 follows) counts as very high, not as a landslide.
     z_clip: float = 3.0
-    # The share of fakes the probability assumes among the accounts it scores.
-    base_rate: float = 0.5
     errors: ErrorRates = ErrorRates()
     # The probability is sigmoid(slope * log-odds): a calibration fitted out of fold. It
     # turns about log-odds 0 (the 50 % line), so it changes no decision at 0.5.
@@ -220,7 +218,6 @@ class ModelParams:
             ),
             threshold=fake_followers_params.THRESHOLD,
             z_clip=fake_followers_params.Z_CLIP,
-            base_rate=fake_followers_params.BASE_RATE,
             slope=fake_followers_params.SLOPE,
             errors=ErrorRates(
                 fake_followers_params.PEOPLE_FLAGGED, fake_followers_params.FAKES_CAUGHT

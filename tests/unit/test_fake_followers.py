@@ -135,7 +135,8 @@ def test_bundled_parameters_cover_exactly_the_features() -> None:
     # mix, sits above 0.5 on the fitted scale and the intercept is moved to meet it
     assert params.threshold == fake_followers_params.THRESHOLD == 0.5
     assert fake_followers_params.DECISION > 0.5
-    assert 0 < params.base_rate < 0.34  # fewer fakes assumed than the training mix's 1 in 3
+    # fewer fakes assumed than the training mix's 1 in 3
+    assert 0 < fake_followers_params.BASE_RATE < 0.34
     assert params.slope > 1  # the penalised fit's log-odds are stretched, not squeezed
     assert len(fake_followers_params.FEATURES) == len(FEATURES)
 
