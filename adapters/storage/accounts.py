@@ -84,25 +84,15 @@ _SAVE_COLUMNS = (
 _SNAPSHOT_COLUMNS = ("user_id", "followers", "following", "post_count")
 
 
-# The last datetime written and its text: a refresh batch stamps every row with one time.
-_last_time: list[tuple[datetime, str]] = []
-
-
 def sqlite_time(value: datetime | None) -> str | None:
     """A datetime as `UTCDateTime` stores it on SQLite (naive UTC, microseconds)."""
     if value is None:
         return None
-    last = _last_time[0] if _last_time else None  # read once: one (time, text) pair
-    if last is not None and last[0] is value:
-        return last[1]
-    naive = value
-    if naive.tzinfo is not None:
-        naive = naive.astimezone(UTC).replace(tzinfo=None)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
     # isoformat is SQLAlchemy's SQLite storage format ("YYYY-MM-DD HH:MM:SS.ffffff"), and
     # several times faster than strftime: it runs twice per account in a refresh.
-    text = naive.isoformat(" ", "microseconds")
-    _last_time[:] = [(value, text)]
-    return text
+    return value.isoformat(" ", "microseconds")
 
 
 def aware(value: datetime) -> datetime:
